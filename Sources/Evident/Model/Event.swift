@@ -1,0 +1,91 @@
+public import Foundation
+
+/// Who or what an event is about or caused by: `{type, id}`, such as `{"user", "42"}`.
+public struct EntityReference: Sendable, Hashable, Codable {
+    public var type: String
+    public var id: String
+
+    public init(type: String, id: String) {
+        self.type = type
+        self.id = id
+    }
+}
+
+/// What an event carries besides its data: who caused it, what it targets, how it relates to other
+/// messages, and free-form JSON.
+public struct EventMetadata: Sendable, Hashable {
+    /// Who caused the event.
+    public var actor: EntityReference?
+    /// What the event is aimed at, when that differs from its stream.
+    public var target: EntityReference?
+    /// The id of the message (command or event) that caused this event.
+    public var causationId: UUID?
+    /// The id shared by every message of one conversation or workflow.
+    public var correlationId: UUID?
+    /// Anything else, as a JSON object.
+    public var extra: [String: JSON]
+
+    public init(
+        actor: EntityReference? = nil, target: EntityReference? = nil, causationId: UUID? = nil,
+        correlationId: UUID? = nil, extra: [String: JSON] = [:]
+    ) {
+        self.actor = actor
+        self.target = target
+        self.causationId = causationId
+        self.correlationId = correlationId
+        self.extra = extra
+    }
+}
+
+/// An event to append: a fact, named in the past tense, with its JSON data.
+///
+/// ```swift
+/// let event = NewEvent(type: "was_placed", data: ["total": 12.5],
+///                      metadata: EventMetadata(actor: EntityReference(type: "user", id: "42")))
+/// ```
+public struct NewEvent: Sendable, Hashable {
+    /// The event's unique id; generated unless the caller supplies one.
+    public var id: UUID
+    /// The event type, such as `was_placed`.
+    public var type: String
+    /// The event's data.
+    public var data: JSON
+    public var metadata: EventMetadata
+
+    public init(id: UUID = UUID(), type: String, data: JSON = [:], metadata: EventMetadata = EventMetadata()) {
+        self.id = id
+        self.type = type
+        self.data = data
+        self.metadata = metadata
+    }
+}
+
+/// An event as stored: the appended event plus its place in its stream and in the global log.
+public struct RecordedEvent: Sendable, Hashable {
+    public var id: UUID
+    /// The stream the event belongs to.
+    public var stream: StreamName
+    public var type: String
+    public var data: JSON
+    public var metadata: EventMetadata
+    /// The event's 1-based place in its stream.
+    public var version: Int
+    /// The event's 1-based place in the global log: gap-free, strictly increasing, in commit order.
+    public var position: Int64
+    /// When the event was recorded (UTC, millisecond precision; never earlier than the event before it in the log).
+    public var recordedAt: Date
+
+    public init(
+        id: UUID, stream: StreamName, type: String, data: JSON, metadata: EventMetadata, version: Int,
+        position: Int64, recordedAt: Date
+    ) {
+        self.id = id
+        self.stream = stream
+        self.type = type
+        self.data = data
+        self.metadata = metadata
+        self.version = version
+        self.position = position
+        self.recordedAt = recordedAt
+    }
+}

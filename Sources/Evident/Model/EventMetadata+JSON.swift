@@ -1,0 +1,57 @@
+import Foundation
+
+extension EventMetadata {
+    /// The metadata as a JSON object: `actor`, `target`, `causation_id`, `correlation_id`, then the free keys.
+    public var json: JSON {
+        var object = extra
+        if let actor { object["actor"] = ["type": .string(actor.type), "id": .string(actor.id)] }
+        if let target { object["target"] = ["type": .string(target.type), "id": .string(target.id)] }
+        if let causationId { object["causation_id"] = .string(causationId.uuidString.lowercased()) }
+        if let correlationId { object["correlation_id"] = .string(correlationId.uuidString.lowercased()) }
+        return .object(object)
+    }
+
+    /// Reads metadata from its JSON object form; the keys it does not know go to ``extra``.
+    public init(json: JSON) throws(EventStoreError) {
+        guard case .object(var object) = json else {
+            throw EventStoreError(code: .invalidArgument, message: "Event metadata must be a JSON object.")
+        }
+        func reference(_ key: String) throws(EventStoreError) -> EntityReference? {
+            guard let value = object.removeValue(forKey: key), !value.isNull else { return nil }
+            guard let type = value["type"]?.string, let id = value["id"]?.string else {
+                throw EventStoreError(
+                    code: .invalidArgument, message: "Metadata '\(key)' must be an object with string 'type' and 'id'.")
+            }
+            return EntityReference(type: type, id: id)
+        }
+        func uuid(_ key: String) throws(EventStoreError) -> UUID? {
+            guard let value = object.removeValue(forKey: key), !value.isNull else { return nil }
+            guard let text = value.string, let uuid = UUID(uuidString: text) else {
+                throw EventStoreError(code: .invalidArgument, message: "Metadata '\(key)' must be a UUID string.")
+            }
+            return uuid
+        }
+        self.init(
+            actor: try reference("actor"), target: try reference("target"), causationId: try uuid("causation_id"),
+            correlationId: try uuid("correlation_id"), extra: object)
+    }
+}
+
+extension RecordedEvent {
+    /// The event as a JSON object: `id`, `stream`, `type`, `version`, `position`, `recorded_at` (ISO 8601, UTC,
+    /// milliseconds), `data` and `metadata`.
+    public var json: JSON {
+        [
+            "id": .string(id.uuidString.lowercased()),
+            "stream": .string(stream.description),
+            "type": .string(type),
+            "version": .int(version),
+            "position": .int(Int(position)),
+            "recorded_at": .string(recordedAt.formatted(Self.timestampStyle)),
+            "data": data,
+            "metadata": metadata.json,
+        ]
+    }
+
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+}

@@ -1,0 +1,129 @@
+public import Foundation
+import Synchronization
+
+/// An event store in memory: the reference semantics every other store is tested against, and the store
+/// for unit tests. Nothing survives the process.
+public final class InMemoryEventStore: EventStore {
+    private struct IdempotentAppend {
+        var fingerprint: String
+        var results: [AppendResult]
+    }
+
+    private struct State {
+        var log: [RecordedEvent] = []
+        var streams: [StreamName: [Int]] = [:]  // stream → indexes into `log`
+        var eventIds: Set<UUID> = []
+        var idempotentAppends: [String: IdempotentAppend] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let watch = PositionWatch()
+    /// The most events a stream may hold; nil for no limit.
+    public let maximumStreamLength: Int?
+    private let clock: @Sendable () -> Date
+
+    /// Makes an empty store. `clock` supplies recording times (tests pass a fixed one).
+    public init(maximumStreamLength: Int? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.maximumStreamLength = maximumStreamLength
+        self.clock = clock
+    }
+
+    public func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult] {
+        try AppendValidation.checkShape(appends)
+        let fingerprint = idempotencyKey.map { _ in AppendValidation.fingerprint(appends) }
+        let results = try state.withLock { state throws(EventStoreError) -> [AppendResult] in
+            if let idempotencyKey, let earlier = state.idempotentAppends[idempotencyKey] {
+                guard earlier.fingerprint == fingerprint else { throw .idempotencyKeyConflict(idempotencyKey) }
+                return earlier.results.map { var result = $0; result.isReplay = true; return result }
+            }
+            for append in appends {
+                let length = state.streams[append.stream]?.count ?? 0
+                try AppendValidation.check(append, currentLength: length, maximumStreamLength: maximumStreamLength)
+                if let duplicate = append.events.first(where: { state.eventIds.contains($0.id) }) {
+                    throw EventStoreError(code: .duplicateEventId, message: "Event id \(duplicate.id) is already stored.")
+                }
+            }
+            let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+            let recordedAt = max(now, state.log.last?.recordedAt ?? now)
+            var results: [AppendResult] = []
+            for append in appends {
+                let length = state.streams[append.stream]?.count ?? 0
+                let firstPosition = Int64(state.log.count + 1)
+                for (offset, event) in append.events.enumerated() {
+                    state.streams[append.stream, default: []].append(state.log.count)
+                    state.eventIds.insert(event.id)
+                    state.log.append(
+                        RecordedEvent(
+                            id: event.id, stream: append.stream, type: event.type, data: event.data,
+                            metadata: event.metadata, version: length + offset + 1,
+                            position: Int64(state.log.count + 1), recordedAt: recordedAt))
+                }
+                results.append(
+                    AppendResult(
+                        stream: append.stream, streamLength: length + append.events.count,
+                        count: append.events.count, firstPosition: append.events.isEmpty ? 0 : firstPosition))
+            }
+            if let idempotencyKey, let fingerprint {
+                state.idempotentAppends[idempotencyKey] = IdempotentAppend(fingerprint: fingerprint, results: results)
+            }
+            return results
+        }
+        watch.advance(to: Int64(state.withLock { $0.log.count }))
+        return results
+    }
+
+    public func readStream(_ stream: StreamName, from version: Int, direction: ReadDirection, limit: Int)
+        async throws -> [RecordedEvent]
+    {
+        try checkLimit(limit)
+        return state.withLock { state in
+            guard let indexes = state.streams[stream], !indexes.isEmpty else { return [] }
+            switch direction {
+            case .forward:
+                let start = max(version, 1) - 1
+                guard start < indexes.count else { return [] }
+                return indexes[start..<min(indexes.count, start + limit)].map { state.log[$0] }
+            case .backward:
+                guard version >= 1 else { return [] }
+                let end = min(version, indexes.count)
+                return indexes[max(0, end - limit)..<end].reversed().map { state.log[$0] }
+            }
+        }
+    }
+
+    public func readLog(after position: Int64, filter: LogFilter, limit: Int) async throws -> [RecordedEvent] {
+        try checkLimit(limit)
+        return state.withLock { state in
+            var events: [RecordedEvent] = []
+            var index = Int(max(position, 0))
+            while index < state.log.count, events.count < limit {
+                if filter.matches(state.log[index]) { events.append(state.log[index]) }
+                index += 1
+            }
+            return events
+        }
+    }
+
+    public func streamInfo(_ stream: StreamName) async throws -> StreamInfo? {
+        state.withLock { state in
+            guard let indexes = state.streams[stream], let first = indexes.first, let last = indexes.last else {
+                return nil
+            }
+            return StreamInfo(
+                stream: stream, length: indexes.count, createdAt: state.log[first].recordedAt,
+                updatedAt: state.log[last].recordedAt)
+        }
+    }
+
+    public func headPosition() async throws -> Int64 {
+        Int64(state.withLock { $0.log.count })
+    }
+
+    public func waitForAppends(after position: Int64, timeout: Duration) async throws {
+        try await watch.wait(after: position, timeout: timeout)
+    }
+
+    private func checkLimit(_ limit: Int) throws(EventStoreError) {
+        guard limit > 0 else { throw .invalidArgument("A read limit must be positive (got \(limit)).") }
+    }
+}
