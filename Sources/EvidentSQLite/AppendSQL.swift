@@ -1,0 +1,109 @@
+import Evident
+import Foundation
+import GRDB
+
+/// The statements of one write transaction: checks expectations and idempotency keys, then inserts events.
+struct AppendSQL {
+    let db: Database
+    let maximumStreamLength: Int?
+    let path: String
+    /// The last position written so far in this transaction.
+    private(set) var head: Int64
+    private var recordedAt: Int64
+    private let insertEvent: Statement
+    private let selectLength: Statement
+
+    init(db: Database, maximumStreamLength: Int?, path: String) throws {
+        self.db = db
+        self.path = path
+        self.maximumStreamLength = maximumStreamLength
+        let last = try Row.fetchOne(
+            db, sql: "SELECT position, recorded_at FROM evident_events ORDER BY position DESC LIMIT 1")
+        head = last?[0] ?? 0
+        // Recording times never go backward in the log, so time travel by timestamp sees a prefix.
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        recordedAt = max(now, last?[1] ?? now)
+        insertEvent = try db.cachedStatement(
+            sql: """
+                INSERT INTO evident_events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        selectLength = try db.cachedStatement(
+            sql: "SELECT version FROM evident_events WHERE stream = ? ORDER BY version DESC LIMIT 1")
+    }
+
+    /// Runs one append in a savepoint: on failure it leaves no trace and the transaction goes on.
+    mutating func appendInSavepoint(_ request: AppendRequest) -> Result<[AppendResult], any Error> {
+        let headBefore = head
+        var results: [AppendResult] = []
+        do {
+            try db.inSavepoint {
+                results = try append(request)
+                return .commit
+            }
+            return .success(results)
+        } catch {
+            head = headBefore
+            return .failure(SQLiteErrors.translate(error, path: path))
+        }
+    }
+
+    private mutating func append(_ request: AppendRequest) throws -> [AppendResult] {
+        if let key = request.idempotencyKey, let stored = try storedResults(forKey: key) {
+            guard stored.fingerprint == request.fingerprint else { throw EventStoreError.idempotencyKeyConflict(key) }
+            return stored.results.map { var result = $0; result.isReplay = true; return result }
+        }
+        var results: [AppendResult] = []
+        for append in request.appends {
+            let length = try Int.fetchOne(selectLength, arguments: [append.stream.description]) ?? 0
+            try AppendValidation.check(append, currentLength: length, maximumStreamLength: maximumStreamLength)
+            let firstPosition = append.events.isEmpty ? 0 : head + 1
+            for (offset, event) in append.events.enumerated() {
+                head += 1
+                try insertEvent.execute(arguments: [
+                    head, event.id, append.stream.description, append.stream.category, length + offset + 1,
+                    event.type, event.data.serializedString(), event.metadata.json.serializedString(), recordedAt,
+                ])
+            }
+            results.append(
+                AppendResult(
+                    stream: append.stream, streamLength: length + append.events.count, count: append.events.count,
+                    firstPosition: firstPosition))
+        }
+        if let key = request.idempotencyKey, let fingerprint = request.fingerprint {
+            try db.execute(
+                sql: "INSERT INTO evident_idempotency_keys (key, fingerprint, result, recorded_at) VALUES (?, ?, ?, ?)",
+                arguments: [key, fingerprint, Self.encode(results).serializedString(), recordedAt])
+        }
+        return results
+    }
+
+    private func storedResults(forKey key: String) throws -> (fingerprint: String, results: [AppendResult])? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT fingerprint, result FROM evident_idempotency_keys WHERE key = ?", arguments: [key])
+        else { return nil }
+        return (row[0], try Self.decode(JSON(parsing: row[1] as String)))
+    }
+
+    static func encode(_ results: [AppendResult]) -> JSON {
+        .array(
+            results.map {
+                [
+                    "stream": .string($0.stream.description), "length": .int($0.streamLength), "count": .int($0.count),
+                    "first_position": .int(Int($0.firstPosition)),
+                ]
+            })
+    }
+
+    static func decode(_ json: JSON) throws -> [AppendResult] {
+        guard let array = json.array else { throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.") }
+        return try array.map { item in
+            guard let stream = item["stream"]?.string, let length = item["length"]?.number,
+                let count = item["count"]?.number, let first = item["first_position"]?.number
+            else { throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.") }
+            return AppendResult(
+                stream: try StreamName(stream), streamLength: Int(length), count: Int(count), firstPosition: Int64(first))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+public import Evident
+import Foundation
+import GRDB
+public import Logging
+
+/// The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an acknowledged append
+/// survives a crash or power loss.
+///
+/// All appends from this process go through one writer that commits them in groups: appends that arrive
+/// while a transaction is being written are committed together in the next one, each with its own checks,
+/// so one failing append never fails its neighbours. Readers never block the writer. Several processes
+/// may open the same file; a writer waits up to ``SQLiteEventStoreConfiguration/busyTimeout`` for the lock.
+///
+/// ```swift
+/// let store = try SQLiteEventStore(path: "evident.sqlite")
+/// try await store.append([NewEvent(type: "was_opened")], to: StreamName("account:42"), expectedVersion: .noStream)
+/// ```
+public final class SQLiteEventStore: EventStore {
+    let pool: DatabasePool
+    let configuration: SQLiteEventStoreConfiguration
+    let watch: PositionWatch
+    private let writer: GroupCommitWriter
+    let logger: Logger
+
+    /// The database file's path.
+    public let path: String
+
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    ///
+    /// Fails with `incompatibleDatabase` when the file is not an Evident database, and with `invalidArgument`
+    /// when its directory does not exist; in both cases nothing on disk changes.
+    public init(
+        path: String, configuration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration(),
+        logger: Logger = Logger(label: "evident.sqlite")
+    ) throws {
+        self.path = path
+        self.configuration = configuration
+        self.logger = logger
+        try Self.checkFile(at: path, configuration: configuration)
+        var grdb = Configuration()
+        grdb.busyMode = .timeout(TimeInterval(configuration.busyTimeout.components.seconds))
+        grdb.readonly = configuration.readOnly
+        grdb.label = "evident"
+        do {
+            pool = try DatabasePool(path: path, configuration: grdb)
+            if !configuration.readOnly {
+                try pool.writeWithoutTransaction { db in
+                    // GRDB sets NORMAL for WAL; FULL makes every commit durable on power loss.
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    try Self.checkSchema(db, path: path)
+                }
+                try Schema.migrator.migrate(pool)
+            } else {
+                try pool.read { db in try Self.checkSchema(db, path: path) }
+            }
+            let head = try pool.read { db in try Self.head(db) }
+            watch = PositionWatch(head: head)
+        } catch {
+            throw SQLiteErrors.translate(error, path: path)
+        }
+        writer = GroupCommitWriter(
+            pool: pool, maximumBatch: configuration.maximumAppendsPerCommit,
+            maximumStreamLength: configuration.maximumStreamLength, path: path)
+        logger.debug("Opened event store", metadata: ["path": "\(path)"])
+    }
+
+    public func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult] {
+        guard !configuration.readOnly else {
+            throw EventStoreError.invalidArgument("The store at \(path) is open read-only.")
+        }
+        try AppendValidation.checkShape(appends)
+        let request = AppendRequest(
+            appends: appends, idempotencyKey: idempotencyKey,
+            fingerprint: idempotencyKey.map { _ in AppendValidation.fingerprint(appends) })
+        let (results, head) = try await writer.submit(request)
+        watch.advance(to: head)
+        return results
+    }
+
+    public func headPosition() async throws -> Int64 {
+        try await read { db in try Self.head(db) }
+    }
+
+    public func waitForAppends(after position: Int64, timeout: Duration) async throws {
+        try await watch.wait(after: position, timeout: timeout)
+    }
+
+    /// Runs `body` on a reader connection, translating database errors.
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw SQLiteErrors.translate(error, path: path)
+        }
+    }
+
+    static func head(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM evident_events") ?? 0
+    }
+}
+
+extension SQLiteEventStore {
+    /// Refuses a path whose directory is missing, a missing file when creation is off, and a file that is
+    /// not SQLite, before anything is opened (so nothing is written next to it).
+    static func checkFile(at path: String, configuration: SQLiteEventStoreConfiguration) throws {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        let directory = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw EventStoreError.invalidArgument("Cannot create the database \(path): directory \(directory) does not exist.")
+        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            guard configuration.createIfMissing, !configuration.readOnly else {
+                throw EventStoreError.invalidArgument("No Evident database at \(path).")
+            }
+            return
+        }
+        guard !isDirectory.boolValue else {
+            throw EventStoreError.invalidArgument("\(path) is a directory, not an Evident database file.")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw EventStoreError.invalidArgument("Cannot read \(path): permission denied.")
+        }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
+            throw EventStoreError(
+                code: .incompatibleDatabase, message: "\(path) is not an Evident database (not a SQLite file).")
+        }
+    }
+
+    /// Refuses a SQLite database that holds other tables but not ours, or a newer Evident schema.
+    static func checkSchema(_ db: Database, path: String) throws {
+        let tables = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        if !tables.isEmpty, !tables.contains(Schema.eventsTable) {
+            throw EventStoreError(
+                code: .incompatibleDatabase,
+                message: "\(path) is a SQLite database but not an Evident one (it has other tables).")
+        }
+        if tables.contains("grdb_migrations"), try Schema.migrator.hasBeenSuperseded(db) {
+            throw EventStoreError(
+                code: .incompatibleDatabase,
+                message: "This database was written by a newer version of Evident; upgrade Evident to open it.")
+        }
+    }
+}
