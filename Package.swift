@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "Evident", "EvidentSQLite", "EvidentSpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcomingFeatures
         ),

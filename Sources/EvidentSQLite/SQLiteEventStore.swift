@@ -39,6 +39,14 @@ public final class SQLiteEventStore: EventStore {
         try Self.checkFile(at: path, configuration: configuration)
         var grdb = Configuration()
         grdb.busyMode = .timeout(TimeInterval(configuration.busyTimeout.components.seconds))
+        do {
+            // Look before the pool switches the file to WAL: a foreign database must stay untouched.
+            if FileManager.default.fileExists(atPath: path) {
+                try DatabaseQueue(path: path, configuration: grdb).read { db in try Self.checkSchema(db, path: path) }
+            }
+        } catch {
+            throw SQLiteErrors.translate(error, path: path)
+        }
         grdb.readonly = configuration.readOnly
         grdb.label = "evident"
         do {
@@ -47,11 +55,8 @@ public final class SQLiteEventStore: EventStore {
                 try pool.writeWithoutTransaction { db in
                     // GRDB sets NORMAL for WAL; FULL makes every commit durable on power loss.
                     try db.execute(sql: "PRAGMA synchronous = FULL")
-                    try Self.checkSchema(db, path: path)
                 }
                 try Schema.migrator.migrate(pool)
-            } else {
-                try pool.read { db in try Self.checkSchema(db, path: path) }
             }
             let head = try pool.read { db in try Self.head(db) }
             watch = PositionWatch(head: head)

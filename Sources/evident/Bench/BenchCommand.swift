@@ -1,0 +1,7 @@
+import ArgumentParser
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure Evident on this machine.",
+        subcommands: [StoreBenchCommand.self], defaultSubcommand: StoreBenchCommand.self)
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Evident
+import Foundation
+
+struct AppendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append", abstract: "Append an event to a stream.",
+        discussion: "Example: evident append order:42 was_placed --data '{\"total\": 12.5}' --expected-version no-stream")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The stream, as type:id (order:42).", valueName: "stream"), transform: StreamName.init)
+    var stream: StreamName
+
+    @Argument(help: ArgumentHelp("The event type (was_placed).", valueName: "type"))
+    var type: String
+
+    @Option(help: ArgumentHelp("The event data: a JSON object, or - to read it from standard input.", valueName: "json"))
+    var data = "{}"
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "What the stream's length must be: any, no-stream, exists, or a number.", valueName: "version"),
+        transform: ExpectedVersion.init(argument:))
+    var expectedVersion: ExpectedVersion = .any
+
+    @Option(help: "Makes retries safe: an append with a key already used returns the first result.")
+    var idempotencyKey: String?
+
+    @Option(
+        help: ArgumentHelp("Who causes the event, as type:id (user:42).", valueName: "type:id"),
+        transform: EntityReference.init(argument:))
+    var actor: EntityReference?
+
+    func run() async throws {
+        let text = data == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : data
+        let json: JSON
+        do {
+            json = try JSON(parsing: text)
+        } catch {
+            throw ValidationError("--data is not valid JSON: \(error)")
+        }
+        guard case .object = json else { throw ValidationError("--data must be a JSON object, such as '{\"a\": 1}'.") }
+        guard !type.isEmpty, !type.contains(where: \.isWhitespace) else {
+            throw ValidationError("The event type must be a word such as was_placed.")
+        }
+        let event = NewEvent(type: type, data: json, metadata: EventMetadata(actor: actor))
+        let result = try await store.open(creating: true).append(
+            [event], to: stream, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+        if store.json {
+            Output.line([
+                "stream": .string(stream.description), "version": .int(result.streamLength),
+                "position": .int(Int(result.lastPosition)), "replayed": .bool(result.isReplay),
+            ])
+        } else {
+            let replay = result.isReplay ? " (replayed: this idempotency key was already used; nothing written)" : ""
+            Output.line("\(stream) v\(result.streamLength) at position \(result.lastPosition)\(replay)")
+        }
+    }
+}

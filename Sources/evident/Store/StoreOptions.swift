@@ -1,0 +1,69 @@
+import ArgumentParser
+import Evident
+import EvidentSQLite
+import Foundation
+
+/// The options every store command shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
+    var db = "./evident.sqlite"
+
+    @Flag(name: .long, help: "Print one JSON object per line instead of text.")
+    var json = false
+
+    /// Opens the store; commands that only read refuse to create a missing file.
+    func open(creating: Bool) throws -> any EventStore {
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.createIfMissing = creating
+        return try SQLiteEventStore(path: db, configuration: configuration)
+    }
+}
+
+extension ExpectedVersion {
+    /// Parses `--expected-version`: `any`, `no-stream`, `exists`, or a length of 0 or more.
+    init(argument: String) throws {
+        switch argument {
+        case "any": self = .any
+        case "no-stream": self = .noStream
+        case "exists": self = .streamExists
+        default:
+            guard let length = Int(argument), length >= 0 else {
+                throw ValidationError("expected any, no-stream, exists, or a length of 0 or more")
+            }
+            self = .exact(length)
+        }
+    }
+}
+
+extension EntityReference {
+    /// Parses `TYPE:ID` references such as `--actor user:42`.
+    init(argument: String) throws {
+        let parts = argument.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("expected type:id, such as user:42")
+        }
+        self.init(type: String(parts[0]), id: String(parts[1]))
+    }
+}
+
+/// Writes lines to standard output.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func line(_ json: JSON) {
+        var bytes = json.serialized()
+        bytes.append(0x0A)
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    /// One line of text for an event.
+    static func text(_ event: RecordedEvent, showStream: Bool) -> String {
+        let stream = showStream ? "\(event.stream) " : ""
+        return "\(event.position)  \(stream)v\(event.version)  \(event.recordedAt.formatted(timestampStyle))  "
+            + "\(event.type)  \(event.data.serializedString())"
+    }
+}
