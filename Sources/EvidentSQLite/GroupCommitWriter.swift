@@ -41,28 +41,39 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Queues an append and returns its results and the log head after its commit.
+    ///
+    /// When no commit is under way, the caller commits at once on its own thread (no thread hop at low load);
+    /// appends that arrive meanwhile wait and are committed together by the writer queue.
     func submit(_ request: AppendRequest) async throws -> ([AppendResult], Int64) {
         try await withCheckedThrowingContinuation { continuation in
-            let startDraining = queue.withLock { queue in
+            let lead = queue.withLock { queue in
                 queue.pending.append(Pending(request: request, continuation: continuation))
                 guard !queue.isDraining else { return false }
                 queue.isDraining = true
                 return true
             }
-            if startDraining { drainQueue.async { self.drain() } }
+            if lead && commitNextBatch() {
+                drainQueue.async { self.drain() }
+            }
         }
     }
 
     private func drain() {
-        while true {
-            let batch = queue.withLock { queue -> [Pending] in
-                let batch = Array(queue.pending.prefix(maximumBatch))
-                queue.pending.removeFirst(batch.count)
-                if batch.isEmpty { queue.isDraining = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            commit(batch)
+        while commitNextBatch() {}
+    }
+
+    /// Commits the pending appends (up to the batch limit); returns whether more are pending. When none
+    /// are, the writer is marked idle so the next caller leads.
+    private func commitNextBatch() -> Bool {
+        let batch = queue.withLock { queue -> [Pending] in
+            let batch = Array(queue.pending.prefix(maximumBatch))
+            queue.pending.removeFirst(batch.count)
+            return batch
+        }
+        if !batch.isEmpty { commit(batch) }
+        return queue.withLock { queue in
+            if queue.pending.isEmpty { queue.isDraining = false }
+            return queue.isDraining
         }
     }
 

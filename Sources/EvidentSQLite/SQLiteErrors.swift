@@ -10,8 +10,6 @@ enum SQLiteErrors {
         }
         let underlying = "\(error.extendedResultCode): \(error.message ?? "")"
         switch error.resultCode {
-        case .SQLITE_CONSTRAINT where error.message?.contains("evident_events.id") == true:
-            return EventStoreError(code: .duplicateEventId, message: "An event with this id is already stored.")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return EventStoreError(
                 code: .busy,

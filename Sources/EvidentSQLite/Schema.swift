@@ -23,8 +23,6 @@ enum Schema {
                         recorded_at INTEGER NOT NULL
                     );
                     CREATE UNIQUE INDEX evident_events_stream_version ON evident_events(stream, version);
-                    CREATE UNIQUE INDEX evident_events_id ON evident_events(id);
-                    CREATE INDEX evident_events_category ON evident_events(category, position);
                     CREATE TABLE evident_idempotency_keys (
                         key TEXT PRIMARY KEY,
                         fingerprint TEXT NOT NULL,

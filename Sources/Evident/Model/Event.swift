@@ -44,7 +44,7 @@ public struct EventMetadata: Sendable, Hashable {
 ///                      metadata: EventMetadata(actor: EntityReference(type: "user", id: "42")))
 /// ```
 public struct NewEvent: Sendable, Hashable {
-    /// The event's unique id; generated unless the caller supplies one.
+    /// The event's unique id; a time-ordered UUID (v7) unless the caller supplies one.
     public var id: UUID
     /// The event type, such as `was_placed`.
     public var type: String
@@ -52,7 +52,7 @@ public struct NewEvent: Sendable, Hashable {
     public var data: JSON
     public var metadata: EventMetadata
 
-    public init(id: UUID = UUID(), type: String, data: JSON = [:], metadata: EventMetadata = EventMetadata()) {
+    public init(id: UUID = .timeOrdered(), type: String, data: JSON = [:], metadata: EventMetadata = EventMetadata()) {
         self.id = id
         self.type = type
         self.data = data

@@ -21,7 +21,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible, CustomD
         public static let streamTooLong = Code("streamTooLong")
         /// The idempotency key (``idempotencyKey``) was used before with different events.
         public static let idempotencyKeyConflict = Code("idempotencyKeyConflict")
-        /// An event id is already stored.
+        /// An event id appears twice in one append.
         public static let duplicateEventId = Code("duplicateEventId")
         /// An argument is out of range or malformed.
         public static let invalidArgument = Code("invalidArgument")

@@ -12,7 +12,6 @@ public final class InMemoryEventStore: EventStore {
     private struct State {
         var log: [RecordedEvent] = []
         var streams: [StreamName: [Int]] = [:]  // stream → indexes into `log`
-        var eventIds: Set<UUID> = []
         var idempotentAppends: [String: IdempotentAppend] = [:]
     }
 
@@ -39,9 +38,6 @@ public final class InMemoryEventStore: EventStore {
             for append in appends {
                 let length = state.streams[append.stream]?.count ?? 0
                 try AppendValidation.check(append, currentLength: length, maximumStreamLength: maximumStreamLength)
-                if let duplicate = append.events.first(where: { state.eventIds.contains($0.id) }) {
-                    throw EventStoreError(code: .duplicateEventId, message: "Event id \(duplicate.id) is already stored.")
-                }
             }
             let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
             let recordedAt = max(now, state.log.last?.recordedAt ?? now)
@@ -51,7 +47,6 @@ public final class InMemoryEventStore: EventStore {
                 let firstPosition = Int64(state.log.count + 1)
                 for (offset, event) in append.events.enumerated() {
                     state.streams[append.stream, default: []].append(state.log.count)
-                    state.eventIds.insert(event.id)
                     state.log.append(
                         RecordedEvent(
                             id: event.id, stream: append.stream, type: event.type, data: event.data,
