@@ -69,6 +69,13 @@ extension SQLiteEventStore {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
+    private static let emptyObject = Data("{}".utf8)
+
+    private static func parseJSON(_ data: Data?) throws -> JSON {
+        guard let data else { return .null }
+        return try data.withUnsafeBytes { try JSON(parsing: $0) }
+    }
+
     /// Decodes rows of `columns`. `stream`, when given, is the stream every row belongs to (saves parsing names).
     private static func fetchEvents(
         _ db: Database, sql: String, arguments: StatementArguments, stream: StreamName?
@@ -77,12 +84,13 @@ extension SQLiteEventStore {
         var events: [RecordedEvent] = []
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
-            let data = try row.withUnsafeData(atIndex: 3) { try JSON(parsing: $0 ?? Data()) }
-            let metadataJSON = try row.withUnsafeData(atIndex: 4) { try JSON(parsing: $0 ?? Data()) }
-            let metadata = metadataJSON == [:] ? EventMetadata() : try EventMetadata(json: metadataJSON)
+            let data = try row.withUnsafeData(atIndex: 3) { try parseJSON($0) }
+            let metadata = try row.withUnsafeData(atIndex: 4) { bytes in
+                bytes == emptyObject ? EventMetadata() : try EventMetadata(json: parseJSON(bytes))
+            }
             events.append(
                 RecordedEvent(
-                    id: row[0], stream: try stream ?? StreamName(row[1] as String), type: row[2], data: data,
+                    id: row[0], stream: stream ?? StreamName(trustedName: row[1]), type: row[2], data: data,
                     metadata: metadata, version: row[5], position: row[6],
                     recordedAt: date(fromMilliseconds: row[7])))
         }

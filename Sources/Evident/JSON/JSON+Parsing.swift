@@ -27,6 +27,12 @@ extension JSON {
         }
     }
 
+    /// Parses JSON text given as raw UTF-8 bytes.
+    public init(parsing bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
+        var parser = JSONParser(bytes.assumingMemoryBound(to: UInt8.self))
+        self = try parser.parseDocument()
+    }
+
     /// Parses JSON text.
     public init(parsing text: String) throws(JSONParseError) {
         var text = text

@@ -39,6 +39,14 @@ public struct StreamName: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.id = id
     }
 
+    /// Makes a stream name from a full name that was checked when it was stored; for stores decoding their
+    /// own rows. Splits at the first `:` without checking the parts again.
+    public init(trustedName name: String) {
+        let colon = name.utf8.firstIndex(of: UInt8(ascii: ":")) ?? name.endIndex
+        category = String(name[..<colon])
+        id = colon == name.endIndex ? "" : String(name[name.index(after: colon)...])
+    }
+
     public static func < (lhs: StreamName, rhs: StreamName) -> Bool {
         lhs.description < rhs.description
     }

@@ -9,7 +9,7 @@ struct AppendCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The stream, as type:id (order:42).", valueName: "stream"), transform: StreamName.init)
+    @Argument(help: ArgumentHelp("The stream, as type:id (order:42).", valueName: "stream"), transform: { try StreamName($0) })
     var stream: StreamName
 
     @Argument(help: ArgumentHelp("The event type (was_placed).", valueName: "type"))

@@ -9,7 +9,7 @@ struct InfoCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The stream, as type:id.", valueName: "stream"), transform: StreamName.init)
+    @Argument(help: ArgumentHelp("The stream, as type:id.", valueName: "stream"), transform: { try StreamName($0) })
     var stream: StreamName
 
     func run() async throws {

@@ -9,7 +9,7 @@ struct ReadCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The stream, as type:id.", valueName: "stream"), transform: StreamName.init)
+    @Argument(help: ArgumentHelp("The stream, as type:id.", valueName: "stream"), transform: { try StreamName($0) })
     var stream: StreamName
 
     @Option(parsing: .unconditional, help: "The version to start at (default: the first, or the last with --backward).")
