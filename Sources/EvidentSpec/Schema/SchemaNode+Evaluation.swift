@@ -79,12 +79,12 @@ extension SchemaNode {
                 return false
             }
         case .const(let expected):
-            guard instance == expected else {
+            guard SchemaNode.strictlyEqual(instance, expected) else {
                 context.report("const", "must equal \(SchemaNode.excerpt(expected))")
                 return false
             }
         case .enum(let options):
-            guard options.contains(instance) else {
+            guard options.contains(where: { SchemaNode.strictlyEqual(instance, $0) }) else {
                 context.report("enum", "must be one of \(SchemaNode.excerpt(.array(options)))")
                 return false
             }
@@ -277,6 +277,7 @@ extension SchemaNode {
                 return false
             }
         case .ifThenElse(let condition, let then, let otherwise):
+            if then == nil && otherwise == nil && !wantsAnnotations { return true }
             var branch = SchemaAnnotations()
             if context.quietly(condition, instance, &branch, collecting: wantsAnnotations) {
                 if wantsAnnotations { local.merge(branch) }
@@ -399,16 +400,34 @@ extension SchemaNode {
     static func duplicate(in elements: [JSON]) -> (Int, Int)? {
         if elements.count < 16 {
             for i in elements.indices {
-                for j in (i + 1)..<elements.count where elements[i] == elements[j] { return (i, j) }
+                for j in (i + 1)..<elements.count where strictlyEqual(elements[i], elements[j]) { return (i, j) }
             }
             return nil
         }
-        var seen: [JSON: Int] = [:]
+        // `JSON`'s own equality is coarser (canonically equivalent strings are equal), so it can bucket.
+        var seen: [JSON: [Int]] = [:]
         for (index, element) in elements.enumerated() {
-            if let earlier = seen[element] { return (earlier, index) }
-            seen[element] = index
+            if let earlier = seen[element]?.first(where: { strictlyEqual(elements[$0], element) }) {
+                return (earlier, index)
+            }
+            seen[element, default: []].append(index)
         }
         return nil
+    }
+
+    /// JSON Schema equality: like `JSON`'s (`1 == 1.0`), but strings must have the same code points, where
+    /// Swift would also equate canonically equivalent strings.
+    static func strictlyEqual(_ lhs: JSON, _ rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.string(let a), .string(let b)):
+            return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { strictlyEqual($0, $1) }
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && a.allSatisfy { key, value in b[key].map { strictlyEqual(value, $0) } ?? false }
+        default:
+            return lhs == rhs
+        }
     }
 
     /// A number as written in a schema: `5` rather than `5.0`.

@@ -171,7 +171,7 @@ struct SchemaNodeBuilder {
         if let negated = schema("not") { keywords.append(.not(negated)) }
         let then = schema("then")
         let otherwise = schema("else")
-        if let condition = schema("if"), then != nil || otherwise != nil {
+        if let condition = schema("if") {
             keywords.append(.ifThenElse(if: condition, then: then, else: otherwise))
         }
     }
