@@ -6,7 +6,8 @@ enum SchemaFormats {
         "time": isTime,
         "date-time": isDateTime,
         "duration": isDuration,
-        "email": isEmail,
+        "email": { isEmail($0, allowsUnicode: false) },
+        "idn-email": { isEmail($0, allowsUnicode: true) },
         "hostname": isHostname,
         "ipv4": isIPv4,
         "ipv6": isIPv6,
@@ -104,7 +105,8 @@ enum SchemaFormats {
     }
 
     private static let durationPattern = SchemaRegex(
-        "^P(?!$)(?:(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+S)?)?|[0-9]+W)$"
+        "^P(?:(?:[0-9]+D|[0-9]+M(?:[0-9]+D)?|[0-9]+Y(?:[0-9]+M(?:[0-9]+D)?)?)(?:T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))?"
+            + "|T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S)|[0-9]+W)$"
     )!
 
     static func isDuration(_ text: String) -> Bool {
@@ -152,13 +154,18 @@ enum SchemaFormats {
     }
 
     static func isHostname(_ text: String) -> Bool {
-        var name = Substring(text)
-        if name.hasSuffix("."), name.count > 1 { name = name.dropLast() }
+        isHostname(text, allowsUnicode: false)
+    }
+
+    /// An RFC 1123 host name; with `allowsUnicode`, labels may also hold non-ASCII letters (a lenient
+    /// stand-in for IDNA, used by `idn-email`).
+    static func isHostname(_ text: String, allowsUnicode: Bool) -> Bool {
+        let name = Substring(text)
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
             let scalars = Array(label.unicodeScalars)
             guard (1...63).contains(scalars.count), scalars.first != "-", scalars.last != "-",
-                scalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" })
+                scalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" || (allowsUnicode && $0.value >= 0x80) })
             else { return false }
             if scalars.count >= 4, scalars[2] == "-", scalars[3] == "-" {
                 return label.lowercased().hasPrefix("xn--")
@@ -167,7 +174,7 @@ enum SchemaFormats {
         }
     }
 
-    static func isEmail(_ text: String) -> Bool {
+    static func isEmail(_ text: String, allowsUnicode: Bool) -> Bool {
         guard let at = text.lastIndex(of: "@") else { return false }
         let local = text[..<at]
         let domain = text[text.index(after: at)...]
@@ -189,7 +196,9 @@ enum SchemaFormats {
             let atoms = local.split(separator: ".", omittingEmptySubsequences: false)
             guard atoms.allSatisfy({ atom in
                 !atom.isEmpty
-                    && atom.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || special.contains($0) }
+                    && atom.unicodeScalars.allSatisfy {
+                        $0.isASCIILetter || $0.isASCIIDigit || special.contains($0) || (allowsUnicode && $0.value >= 0x80)
+                    }
             }) else { return false }
         }
         if domain.hasPrefix("["), domain.hasSuffix("]") {
@@ -197,7 +206,7 @@ enum SchemaFormats {
             if literal.hasPrefix("IPv6:") { return isIPv6(String(literal.dropFirst(5))) }
             return isIPv4(String(literal))
         }
-        return isHostname(String(domain))
+        return isHostname(String(domain), allowsUnicode: allowsUnicode)
     }
 
     static func isUUID(_ text: String) -> Bool {
@@ -255,7 +264,7 @@ enum SchemaFormats {
             if hostAndPort.hasPrefix("[") {
                 guard let close = hostAndPort.firstIndex(of: "]") else { return false }
                 let literal = hostAndPort[hostAndPort.index(after: hostAndPort.startIndex)..<close]
-                guard isIPv6(String(literal)) || (literal.hasPrefix("v") && literal.contains(".")) else { return false }
+                guard isIPv6(String(literal)) || isIPvFuture(literal) else { return false }
                 let rest = hostAndPort[hostAndPort.index(after: close)...]
                 if !rest.isEmpty {
                     guard rest.hasPrefix(":") else { return false }
@@ -279,21 +288,58 @@ enum SchemaFormats {
             && isValid(Substring(uri.fragment ?? ""), extra: ":@/?", allowsUnicode: allowsUnicode)
     }
 
+    /// `v1.fe`: an IP-literal of a future version (RFC 3986 §3.2.2).
+    private static func isIPvFuture(_ literal: Substring) -> Bool {
+        guard literal.hasPrefix("v") || literal.hasPrefix("V"), let dot = literal.firstIndex(of: ".") else { return false }
+        let version = literal[literal.index(after: literal.startIndex)..<dot]
+        let rest = literal[literal.index(after: dot)...]
+        return !version.isEmpty && version.unicodeScalars.allSatisfy(\.isHexDigit) && !rest.isEmpty
+            && isValid(rest, extra: ":", allowsUnicode: false) && !rest.contains("%")
+    }
+
+    /// RFC 6570 URI Template syntax.
     static func isURITemplate(_ text: String) -> Bool {
-        var open = false
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "{":
-                guard !open else { return false }
-                open = true
-            case "}":
-                guard open else { return false }
-                open = false
-            default:
-                guard scalar.value > 0x20, !"\"'<>\\^`|".unicodeScalars.contains(scalar) else { return false }
+        var rest = Substring(text)
+        while let scalar = rest.unicodeScalars.first {
+            if scalar == "{" {
+                guard let close = rest.firstIndex(of: "}") else { return false }
+                guard isTemplateExpression(rest[rest.index(after: rest.startIndex)..<close]) else { return false }
+                rest = rest[rest.index(after: close)...]
+                continue
             }
+            if scalar == "%" {
+                let scalars = Array(rest.unicodeScalars.prefix(3))
+                guard scalars.count == 3, scalars[1].isHexDigit, scalars[2].isHexDigit else { return false }
+                rest = Substring(rest.unicodeScalars.dropFirst(3))
+                continue
+            }
+            guard scalar.value > 0x20, scalar.value != 0x7F, !"\"<>\\^`|}".unicodeScalars.contains(scalar) else {
+                return false
+            }
+            rest = Substring(rest.unicodeScalars.dropFirst())
         }
-        return !open
+        return true
+    }
+
+    private static func isTemplateExpression(_ expression: Substring) -> Bool {
+        var body = expression
+        if let first = body.unicodeScalars.first, "+#./;?&=,!@|".unicodeScalars.contains(first) { body = body.dropFirst() }
+        guard !body.isEmpty else { return false }
+        return body.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { spec in
+            var name = spec
+            if name.hasSuffix("*") {
+                name = name.dropLast()
+            } else if let colon = name.firstIndex(of: ":") {
+                let length = name[name.index(after: colon)...]
+                guard (1...4).contains(length.count), length.unicodeScalars.allSatisfy(\.isASCIIDigit),
+                    !length.hasPrefix("0")
+                else { return false }
+                name = name[..<colon]
+            }
+            return !name.isEmpty && !name.hasPrefix(".") && !name.hasSuffix(".") && !name.contains("..")
+                && isValid(name, extra: "", allowsUnicode: false)
+                && name.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || "_.%".unicodeScalars.contains($0) }
+        }
     }
 
     // MARK: JSON Pointers (RFC 6901)

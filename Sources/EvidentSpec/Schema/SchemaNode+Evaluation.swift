@@ -67,7 +67,6 @@ extension SchemaNode {
         return valid
     }
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
     private func check(
         _ keyword: SchemaKeyword, _ instance: JSON, _ context: inout ValidationContext,
         _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
@@ -391,7 +390,7 @@ extension SchemaNode {
             return value % integerDivisor == 0
         }
         let quotient = number / divisor
-        guard quotient.isFinite else { return false }
+        guard quotient.isFinite else { return number.truncatingRemainder(dividingBy: divisor) == 0 }
         let rounded = quotient.rounded()
         return abs(quotient - rounded) <= 1e-9 * Swift.max(1, abs(rounded))
     }

@@ -10,9 +10,11 @@ struct SchemaRegex: @unchecked Sendable {
     let source: String
     private let regex: NSRegularExpression
 
-    /// Compiles `source`; nil when it is not a valid regular expression.
+    /// Compiles `source`; nil when it is not a valid ECMA-262 regular expression.
     init?(_ source: String) {
-        guard let regex = try? NSRegularExpression(pattern: SchemaRegex.translate(source)) else { return nil }
+        guard SchemaRegex.usesOnlyECMASyntax(source),
+            let regex = try? NSRegularExpression(pattern: SchemaRegex.translate(source))
+        else { return nil }
         self.source = source
         self.regex = regex
     }
@@ -21,6 +23,31 @@ struct SchemaRegex: @unchecked Sendable {
     func matches(_ string: String) -> Bool {
         let range = NSRange(location: 0, length: (string as NSString).length)
         return regex.firstMatch(in: string, options: [], range: range) != nil
+    }
+
+    /// The escapes ECMA-262 (with the `u` flag) allows before a letter.
+    private static let letterEscapes = Set("bBdDwWsSnrtfvcxupPk".unicodeScalars)
+
+    /// Rejects ICU-only syntax that ECMA-262 does not have: inline flags and comments (`(?i)`, `(?#…)`),
+    /// and letter escapes such as `\a`, `\z` or `\Q`.
+    static func usesOnlyECMASyntax(_ pattern: String) -> Bool {
+        let scalars = Array(pattern.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "\\", index + 1 < scalars.count {
+                let escaped = scalars[index + 1]
+                if escaped.isASCIILetter && !letterEscapes.contains(escaped) { return false }
+                index += 2
+                continue
+            }
+            if scalars[index] == "(", index + 2 < scalars.count, scalars[index + 1] == "?",
+                !":=!<".unicodeScalars.contains(scalars[index + 2])
+            {
+                return false
+            }
+            index += 1
+        }
+        return true
     }
 
     /// Rewrites ECMA-262 syntax into the equivalent ICU syntax.
@@ -40,13 +67,25 @@ struct SchemaRegex: @unchecked Sendable {
                 case "D": output += inClass ? "\\D" : "[^0-9]"
                 case "w": output += inClass ? "a-zA-Z0-9_" : "[a-zA-Z0-9_]"
                 case "W": output += inClass ? "\\W" : "[^a-zA-Z0-9_]"
+                case "s": output += inClass ? "\\s\\uFEFF" : "[\\s\\uFEFF]"
+                case "S": output += inClass ? "\\S" : "[^\\s\\uFEFF]"
                 default:
                     output.unicodeScalars.append("\\")
                     output.unicodeScalars.append(escaped)
                 }
             case "[" where !inClass:
-                inClass = true
-                output += "["
+                var lookahead = scalars
+                let first = lookahead.next()
+                if first == "]" {
+                    scalars = lookahead
+                    output += "(?!)"
+                } else if first == "^", lookahead.next() == "]" {
+                    scalars = lookahead
+                    output += "[\\s\\S]"
+                } else {
+                    inClass = true
+                    output += "["
+                }
             case "[":
                 output += "\\["
             case "]" where inClass:
