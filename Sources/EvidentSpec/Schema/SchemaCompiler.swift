@@ -18,6 +18,8 @@ final class SchemaCompiler {
     }
 
     private let options: JSONSchema.Options
+    /// `options.documents`, keyed without fragments.
+    private var knownDocuments: [String: JSON] = [:]
     private var documents: [String: JSON] = [:]
     private var resourceLocations: [String: Location] = [:]
     private var anchorLocations: [String: Location] = [:]
@@ -34,6 +36,9 @@ final class SchemaCompiler {
 
     init(options: JSONSchema.Options) {
         self.options = options
+        for (uri, document) in options.documents {
+            knownDocuments[SchemaURI(uri).withoutFragment.string] = document
+        }
     }
 
     /// The compiled graph: owns every node and resource.
@@ -68,7 +73,7 @@ final class SchemaCompiler {
         var document: JSON?
         if let text = MetaSchemas.texts[uri] {
             document = try? JSON(parsing: text)
-        } else if let known = options.documents[uri] {
+        } else if let known = knownDocuments[uri] {
             document = known
         } else if let resolver = options.resolver {
             document = resolver(uri)
@@ -127,7 +132,7 @@ final class SchemaCompiler {
 
     private func resource(_ uri: String) -> SchemaResource {
         if let existing = resources[uri] { return existing }
-        let created = SchemaResource(uri: uri)
+        let created = SchemaResource()
         resources[uri] = created
         return created
     }

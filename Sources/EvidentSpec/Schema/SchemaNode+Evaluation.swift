@@ -36,6 +36,7 @@ extension SchemaNode {
         return valid
     }
 
+    @inline(never)
     private func checkUnevaluated(
         _ instance: JSON, _ context: inout ValidationContext, _ local: inout SchemaAnnotations
     ) -> Bool {
@@ -67,10 +68,209 @@ extension SchemaNode {
         return valid
     }
 
+    /// Applies one keyword. Each applicator has its own out-of-line function so that the recursive path
+    /// through deep instances keeps small stack frames.
     private func check(
         _ keyword: SchemaKeyword, _ instance: JSON, _ context: inout ValidationContext,
         _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
     ) -> Bool {
+        switch keyword {
+        case .objectApplicator(let applicator):
+            guard case .object(let members) = instance else { return true }
+            return checkObject(applicator, members, &context, &local, wantsAnnotations)
+        case .items(let prefix, let rest):
+            guard case .array(let elements) = instance else { return true }
+            return checkItems(prefix, rest, elements, &context, &local)
+        case .ref(let target):
+            return follow(target.node, instance, &context, &local, wantsAnnotations)
+        case .dynamicRef(let target, let anchor):
+            return followDynamic(target.node, anchor, instance, &context, &local, wantsAnnotations)
+        case .allOf(let schemas):
+            return checkAllOf(schemas, instance, &context, &local, wantsAnnotations)
+        case .anyOf(let schemas):
+            return checkAnyOf(schemas, instance, &context, &local, wantsAnnotations)
+        case .oneOf(let schemas):
+            return checkOneOf(schemas, instance, &context, &local, wantsAnnotations)
+        case .ifThenElse(let condition, let then, let otherwise):
+            if then == nil && otherwise == nil && !wantsAnnotations { return true }
+            return checkIf(condition, then, otherwise, instance, &context, &local, wantsAnnotations)
+        case .not(let schema):
+            return checkNot(schema, instance, &context)
+        case .contains(let schema, let minimum, let maximum):
+            guard case .array(let elements) = instance else { return true }
+            return checkContains(schema, minimum, maximum, elements, &context, &local, wantsAnnotations)
+        case .propertyNames(let schema):
+            guard case .object(let members) = instance else { return true }
+            return checkPropertyNames(schema, members, &context)
+        case .dependentSchemas(let dependencies):
+            guard case .object(let members) = instance else { return true }
+            return checkDependentSchemas(dependencies, members, instance, &context, &local, wantsAnnotations)
+        default:
+            return SchemaNode.assert(keyword, instance, &context)
+        }
+    }
+
+    @inline(never)
+    private func checkAllOf(
+        _ schemas: [SchemaNode], _ instance: JSON, _ context: inout ValidationContext,
+        _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var valid = true
+        for schema in schemas where !schema.evaluate(instance, &context, &local, collecting: wantsAnnotations) {
+            valid = false
+            if !context.reporting { return false }
+        }
+        return valid
+    }
+
+    @inline(never)
+    private func checkAnyOf(
+        _ schemas: [SchemaNode], _ instance: JSON, _ context: inout ValidationContext,
+        _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var matched = false
+        for schema in schemas {
+            var branch = SchemaAnnotations()
+            if context.quietly(schema, instance, &branch, collecting: wantsAnnotations) {
+                matched = true
+                guard wantsAnnotations else { break }
+                local.merge(branch)
+            }
+        }
+        if !matched {
+            reportAlternatives("anyOf", "must match at least one schema in anyOf", schemas, instance, &context)
+        }
+        return matched
+    }
+
+    @inline(never)
+    private func checkOneOf(
+        _ schemas: [SchemaNode], _ instance: JSON, _ context: inout ValidationContext,
+        _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var first: Int?
+        var chosen = SchemaAnnotations()
+        for (index, schema) in schemas.enumerated() {
+            var branch = SchemaAnnotations()
+            guard context.quietly(schema, instance, &branch, collecting: wantsAnnotations) else { continue }
+            if let first {
+                context.report("oneOf", "must match exactly one schema in oneOf, but matched [\(first)] and [\(index)]")
+                return false
+            }
+            first = index
+            chosen = branch
+        }
+        guard first != nil else {
+            reportAlternatives("oneOf", "must match exactly one schema in oneOf, matched none", schemas, instance, &context)
+            return false
+        }
+        if wantsAnnotations { local.merge(chosen) }
+        return true
+    }
+
+    @inline(never)
+    private func checkIf(
+        _ condition: SchemaNode, _ then: SchemaNode?, _ otherwise: SchemaNode?, _ instance: JSON,
+        _ context: inout ValidationContext, _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var branch = SchemaAnnotations()
+        if context.quietly(condition, instance, &branch, collecting: wantsAnnotations) {
+            if wantsAnnotations { local.merge(branch) }
+            return then?.evaluate(instance, &context, &local, collecting: wantsAnnotations) ?? true
+        }
+        return otherwise?.evaluate(instance, &context, &local, collecting: wantsAnnotations) ?? true
+    }
+
+    @inline(never)
+    private func checkNot(_ schema: SchemaNode, _ instance: JSON, _ context: inout ValidationContext) -> Bool {
+        var ignored = SchemaAnnotations()
+        guard context.quietly(schema, instance, &ignored, collecting: false) else { return true }
+        context.report("not", "must not match the schema in 'not'")
+        return false
+    }
+
+    @inline(never)
+    private func checkContains(
+        _ schema: SchemaNode, _ minimum: Int, _ maximum: Int?, _ elements: [JSON], _ context: inout ValidationContext,
+        _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var matches = 0
+        for (index, element) in elements.enumerated() {
+            context.path.append(.index(index))
+            let savedBase = context.referencesBase
+            context.referencesBase = context.references.count
+            var ignored = SchemaAnnotations()
+            let matched = context.quietly(schema, element, &ignored, collecting: false)
+            context.referencesBase = savedBase
+            context.path.removeLast()
+            if matched {
+                matches += 1
+                if wantsAnnotations { local.items.insert(index) }
+            }
+        }
+        if matches < minimum {
+            context.report("contains", "must contain at least \(minimum) matching item\(minimum == 1 ? "" : "s"), found \(matches)")
+            return false
+        }
+        if let maximum, matches > maximum {
+            context.report("maxContains", "must contain at most \(maximum) matching item\(maximum == 1 ? "" : "s"), found \(matches)")
+            return false
+        }
+        return true
+    }
+
+    @inline(never)
+    private func checkPropertyNames(
+        _ schema: SchemaNode, _ members: [String: JSON], _ context: inout ValidationContext
+    ) -> Bool {
+        var valid = true
+        for key in members.keys {
+            var ignored = SchemaAnnotations()
+            if !context.quietly(schema, .string(key), &ignored, collecting: false) {
+                valid = false
+                guard context.reporting else { return false }
+                let reason = context.summary(of: context.explain(schema, .string(key)))
+                context.report("propertyNames", "property name '\(key)' is not allowed: \(reason)")
+            }
+        }
+        return valid
+    }
+
+    @inline(never)
+    private func checkDependentSchemas(
+        _ dependencies: [(String, SchemaNode)], _ members: [String: JSON], _ instance: JSON,
+        _ context: inout ValidationContext, _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var valid = true
+        for (trigger, schema) in dependencies where members[trigger] != nil {
+            if !schema.evaluate(instance, &context, &local, collecting: wantsAnnotations) {
+                valid = false
+                if !context.reporting { return false }
+            }
+        }
+        return valid
+    }
+
+    @inline(never)
+    private func followDynamic(
+        _ target: SchemaNode, _ anchor: String?, _ instance: JSON, _ context: inout ValidationContext,
+        _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
+    ) -> Bool {
+        var node = target
+        if let anchor {
+            for resource in context.scope {
+                if let dynamic = resource.dynamicAnchors[anchor] {
+                    node = dynamic.node
+                    break
+                }
+            }
+        }
+        return follow(node, instance, &context, &local, wantsAnnotations)
+    }
+
+    /// Evaluates a keyword that only asserts something about `instance` itself.
+    @inline(never)
+    private static func assert(_ keyword: SchemaKeyword, _ instance: JSON, _ context: inout ValidationContext) -> Bool {
         switch keyword {
         case .type(let types):
             guard types.admits(instance) else {
@@ -78,18 +278,18 @@ extension SchemaNode {
                 return false
             }
         case .const(let expected):
-            guard SchemaNode.strictlyEqual(instance, expected) else {
+            guard strictlyEqual(instance, expected) else {
                 context.report("const", "must equal \(SchemaNode.excerpt(expected))")
                 return false
             }
         case .enum(let options):
-            guard options.contains(where: { SchemaNode.strictlyEqual(instance, $0) }) else {
+            guard options.contains(where: { strictlyEqual(instance, $0) }) else {
                 context.report("enum", "must be one of \(SchemaNode.excerpt(.array(options)))")
                 return false
             }
         case .multipleOf(let divisor):
             guard let number = instance.number else { return true }
-            guard SchemaNode.isMultiple(instance, number, of: divisor) else {
+            guard isMultiple(instance, number, of: divisor) else {
                 context.report("multipleOf", "must be a multiple of \(SchemaNode.show(divisor)), got \(instance)")
                 return false
             }
@@ -140,7 +340,7 @@ extension SchemaNode {
             context.report("maxItems", "must have at most \(limit) item\(limit == 1 ? "" : "s"), got \(elements.count)")
             return false
         case .uniqueItems:
-            guard case .array(let elements) = instance, let (first, second) = SchemaNode.duplicate(in: elements) else {
+            guard case .array(let elements) = instance, let (first, second) = duplicate(in: elements) else {
                 return true
             }
             context.report("uniqueItems", "items must be unique, but [\(first)] and [\(second)] are equal")
@@ -173,134 +373,13 @@ extension SchemaNode {
                 }
             }
             return valid
-        case .objectApplicator(let applicator):
-            guard case .object(let members) = instance else { return true }
-            return checkObject(applicator, members, &context, &local, wantsAnnotations)
-        case .propertyNames(let schema):
-            guard case .object(let members) = instance else { return true }
-            var valid = true
-            for key in members.keys {
-                var ignored = SchemaAnnotations()
-                if !context.quietly(schema, .string(key), &ignored, collecting: false) {
-                    valid = false
-                    guard context.reporting else { return false }
-                    let reason = context.summary(of: context.explain(schema, .string(key)))
-                    context.report("propertyNames", "property name '\(key)' is not allowed: \(reason)")
-                }
-            }
-            return valid
-        case .dependentSchemas(let dependencies):
-            guard case .object(let members) = instance else { return true }
-            var valid = true
-            for (trigger, schema) in dependencies where members[trigger] != nil {
-                if !schema.evaluate(instance, &context, &local, collecting: wantsAnnotations) {
-                    valid = false
-                    if !context.reporting { return false }
-                }
-            }
-            return valid
-        case .items(let prefix, let rest):
-            guard case .array(let elements) = instance else { return true }
-            return checkItems(prefix, rest, elements, &context, &local)
-        case .contains(let schema, let minimum, let maximum):
-            guard case .array(let elements) = instance else { return true }
-            var matches = 0
-            for (index, element) in elements.enumerated() {
-                context.path.append(.index(index))
-                let savedBase = context.referencesBase
-                context.referencesBase = context.references.count
-                var ignored = SchemaAnnotations()
-                let matched = context.quietly(schema, element, &ignored, collecting: false)
-                context.referencesBase = savedBase
-                context.path.removeLast()
-                if matched {
-                    matches += 1
-                    if wantsAnnotations { local.items.insert(index) }
-                }
-            }
-            if matches < minimum {
-                context.report("contains", "must contain at least \(minimum) matching item\(minimum == 1 ? "" : "s"), found \(matches)")
-                return false
-            }
-            if let maximum, matches > maximum {
-                context.report("maxContains", "must contain at most \(maximum) matching item\(maximum == 1 ? "" : "s"), found \(matches)")
-                return false
-            }
-        case .allOf(let schemas):
-            var valid = true
-            for schema in schemas where !schema.evaluate(instance, &context, &local, collecting: wantsAnnotations) {
-                valid = false
-                if !context.reporting { return false }
-            }
-            return valid
-        case .anyOf(let schemas):
-            var matched = false
-            for schema in schemas {
-                var branch = SchemaAnnotations()
-                if context.quietly(schema, instance, &branch, collecting: wantsAnnotations) {
-                    matched = true
-                    guard wantsAnnotations else { break }
-                    local.merge(branch)
-                }
-            }
-            if !matched {
-                guard context.reporting else { return false }
-                context.report("anyOf", "must match at least one schema in anyOf: \(explainAlternatives(schemas, instance, &context))")
-                return false
-            }
-        case .oneOf(let schemas):
-            var matches: [Int] = []
-            var chosen = SchemaAnnotations()
-            for (index, schema) in schemas.enumerated() {
-                var branch = SchemaAnnotations()
-                if context.quietly(schema, instance, &branch, collecting: wantsAnnotations) {
-                    matches.append(index)
-                    chosen = branch
-                    if matches.count > 1 { break }
-                }
-            }
-            if matches.isEmpty {
-                guard context.reporting else { return false }
-                context.report("oneOf", "must match exactly one schema in oneOf, matched none: \(explainAlternatives(schemas, instance, &context))")
-                return false
-            }
-            if matches.count > 1 {
-                context.report("oneOf", "must match exactly one schema in oneOf, but matched [\(matches[0])] and [\(matches[1])]")
-                return false
-            }
-            if wantsAnnotations { local.merge(chosen) }
-        case .not(let schema):
-            var ignored = SchemaAnnotations()
-            if context.quietly(schema, instance, &ignored, collecting: false) {
-                context.report("not", "must not match the schema in 'not'")
-                return false
-            }
-        case .ifThenElse(let condition, let then, let otherwise):
-            if then == nil && otherwise == nil && !wantsAnnotations { return true }
-            var branch = SchemaAnnotations()
-            if context.quietly(condition, instance, &branch, collecting: wantsAnnotations) {
-                if wantsAnnotations { local.merge(branch) }
-                if let then { return then.evaluate(instance, &context, &local, collecting: wantsAnnotations) }
-            } else if let otherwise {
-                return otherwise.evaluate(instance, &context, &local, collecting: wantsAnnotations)
-            }
-        case .ref(let target):
-            return follow(target.node, instance, &context, &local, wantsAnnotations)
-        case .dynamicRef(let target, let anchor):
-            var node = target.node
-            if let anchor {
-                for resource in context.scope {
-                    if let dynamic = resource.dynamicAnchors[anchor] {
-                        node = dynamic.node
-                        break
-                    }
-                }
-            }
-            return follow(node, instance, &context, &local, wantsAnnotations)
+        default:
+            break
         }
         return true
     }
 
+    @inline(never)
     private func follow(
         _ target: SchemaNode, _ instance: JSON, _ context: inout ValidationContext,
         _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
@@ -315,6 +394,7 @@ extension SchemaNode {
         return target.evaluate(instance, &context, &local, collecting: wantsAnnotations)
     }
 
+    @inline(never)
     private func checkObject(
         _ applicator: ObjectApplicator, _ members: [String: JSON], _ context: inout ValidationContext,
         _ local: inout SchemaAnnotations, _ wantsAnnotations: Bool
@@ -350,6 +430,7 @@ extension SchemaNode {
         return valid
     }
 
+    @inline(never)
     private func checkItems(
         _ prefix: [SchemaNode], _ rest: SchemaNode?, _ elements: [JSON], _ context: inout ValidationContext,
         _ local: inout SchemaAnnotations
@@ -379,10 +460,16 @@ extension SchemaNode {
         return valid
     }
 
-    private func explainAlternatives(_ schemas: [SchemaNode], _ instance: JSON, _ context: inout ValidationContext) -> String {
-        schemas.enumerated().map { index, schema in
+    /// Reports that no alternative matched, with what each alternative found wrong.
+    @inline(never)
+    private func reportAlternatives(
+        _ keyword: String, _ lead: String, _ schemas: [SchemaNode], _ instance: JSON, _ context: inout ValidationContext
+    ) {
+        guard context.reporting else { return }
+        let reasons = schemas.enumerated().map { index, schema in
             "[\(index)] " + context.summary(of: context.explain(schema, instance))
-        }.joined(separator: "; ")
+        }
+        context.report(keyword, lead + ": " + reasons.joined(separator: "; "))
     }
 
     static func isMultiple(_ instance: JSON, _ number: Double, of divisor: Double) -> Bool {

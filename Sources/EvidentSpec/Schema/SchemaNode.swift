@@ -29,14 +29,8 @@ final class SchemaNode: @unchecked Sendable {
 
 /// A schema resource (a document root or a subschema with `$id`): the unit of the dynamic scope.
 final class SchemaResource: @unchecked Sendable {
-    /// The absolute URI of the resource.
-    let uri: String
     /// The subschemas carrying `$dynamicAnchor`, by anchor name.
     var dynamicAnchors: [String: NodeReference] = [:]
-
-    init(uri: String) {
-        self.uri = uri
-    }
 }
 
 /// A non-owning edge to a node; the compiled graph owns every node, so references can form cycles.

@@ -4,14 +4,6 @@ import Evident
 enum PathComponent: Sendable, Hashable {
     case key(String)
     case index(Int)
-
-    /// The JSON Pointer reference token for this step.
-    var pointerToken: String {
-        switch self {
-        case .key(let key): key
-        case .index(let index): String(index)
-        }
-    }
 }
 
 extension [PathComponent] {

@@ -218,6 +218,28 @@ import Testing
         #expect(try JSONSchema(compiling: false).validate(1).map(\.description) == ["data: no value is allowed here"])
     }
 
+    @Test func deeplyNestedInstances() throws {
+        let schema = try JSONSchema(compiling: ["$defs": ["list": ["type": "array", "items": ["$ref": "#/$defs/list"]]], "$ref": "#/$defs/list"])
+        var nested: JSON = []
+        for _ in 1..<JSON.maximumDepth { nested = [nested] }
+        #expect(schema.validate(nested).isEmpty)
+        #expect(!schema.isValid([[[1]]]))
+    }
+
+    @Test func validatesConcurrently() async throws {
+        let schema = try JSONSchema(compiling: Self.order, options: .init(assertFormats: true))
+        let counts = await withTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    let instance: JSON = ["total": .int(index), "items": [["sku": "A", "qty": 0]], "customer": "x"]
+                    return (0..<200).reduce(0) { sum, _ in sum + schema.validate(instance).count }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: 200 * 3, count: 8))
+    }
+
     @Test func validationIsFast() throws {
         let schema = try JSONSchema(compiling: Self.order)
         let instance: JSON = [
