@@ -1,50 +1,119 @@
 public import Evident
 
-// TEMPORARY interface placeholder: the validator is being written on another branch and replaces this file.
-
 /// A compiled JSON Schema (draft 2020-12).
+///
+/// Compile once, validate many times: compilation checks the schema against the 2020-12 meta-schema,
+/// resolves every reference and compiles every regular expression, so `validate` only walks the instance.
+///
+/// ```swift
+/// let schema = try JSONSchema(compiling: ["type": "object", "required": ["total"],
+///                                         "properties": ["total": ["type": "number"]]])
+/// schema.validate(["total": "12"])   // [data.total: expected number, got string]
+/// ```
 public struct JSONSchema: Sendable {
-    /// Compiles a schema; throws ``SchemaCompilationError`` listing every problem in the schema.
-    public init(compiling schema: JSON) throws(SchemaCompilationError) {}
+    /// How a schema is compiled.
+    public struct Options: Sendable {
+        /// Whether `format` is asserted (an instance string that is not a valid `date-time`, `email`,
+        /// `uuid`… fails) rather than only annotated. Unknown formats are never asserted.
+        public var assertFormats: Bool
+        /// Documents that references may point to, by absolute URI without fragment.
+        public var documents: [String: JSON]
+        /// Called, during compilation only, for a referenced document that is neither built in nor in
+        /// `documents`; returns nil when the URI is unknown. No network access is ever made.
+        public var resolver: (@Sendable (String) -> JSON?)?
 
-    /// Validates an instance; an empty array means valid.
-    public func validate(_ instance: JSON) -> [SchemaViolation] { [] }
-}
-
-/// One way an instance fails a schema.
-public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
-    /// Where in the instance, rooted at `data`: `data.items[2].qty`.
-    public var path: String
-    /// The keyword that failed, such as `required` or `type`.
-    public var keyword: String
-    /// What is wrong, for a person.
-    public var message: String
-
-    public init(path: String, keyword: String, message: String) {
-        self.path = path
-        self.keyword = keyword
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}
-
-/// Why a schema could not be compiled: every problem, each with its path inside the schema.
-public struct SchemaCompilationError: Error, Sendable, Hashable {
-    public struct Problem: Sendable, Hashable {
-        /// Path inside the schema, such as `properties.total.type`.
-        public var path: String
-        public var message: String
-
-        public init(path: String, message: String) {
-            self.path = path
-            self.message = message
+        /// Creates options; by default formats are annotations and no remote documents are known.
+        public init(
+            assertFormats: Bool = false, documents: [String: JSON] = [:],
+            resolver: (@Sendable (String) -> JSON?)? = nil
+        ) {
+            self.assertFormats = assertFormats
+            self.documents = documents
+            self.resolver = resolver
         }
     }
 
-    public var problems: [Problem]
+    private let root: SchemaNode
+    private let graph: SchemaGraph
+    private let tracksScope: Bool
 
-    public init(problems: [Problem]) {
-        self.problems = problems
+    /// Compiles a schema; throws ``SchemaCompilationError`` listing every problem in the schema.
+    public init(compiling schema: JSON) throws(SchemaCompilationError) {
+        try self.init(compiling: schema, options: Options())
+    }
+
+    /// Compiles a schema with options; throws ``SchemaCompilationError`` listing every problem, each with
+    /// its path in the schema: malformed keywords, meta-schema violations, unresolvable references and
+    /// invalid regular expressions.
+    public init(compiling schema: JSON, options: Options) throws(SchemaCompilationError) {
+        try self.init(compiling: schema, options: options, checkingMetaSchema: true)
+    }
+
+    private init(compiling schema: JSON, options: Options, checkingMetaSchema: Bool) throws(SchemaCompilationError) {
+        let compiler = SchemaCompiler(options: options)
+        root = compiler.compileRoot(schema)
+        graph = compiler.graph
+        tracksScope = compiler.usesDynamicReferences
+        var problems = compiler.problems
+        if checkingMetaSchema {
+            problems += JSONSchema.metaSchemaProblems(of: schema, options: options, excluding: problems)
+        }
+        guard problems.isEmpty else { throw SchemaCompilationError(problems: problems) }
+    }
+
+    /// Validates an instance; an empty array means valid.
+    public func validate(_ instance: JSON) -> [SchemaViolation] {
+        var context = ValidationContext(tracksScope: tracksScope)
+        var ignored = SchemaAnnotations()
+        _ = root.evaluate(instance, &context, &ignored, collecting: false)
+        return context.violations
+    }
+
+    /// Whether `instance` is valid; faster than `validate` because it stops at the first failure.
+    public func isValid(_ instance: JSON) -> Bool {
+        var context = ValidationContext(tracksScope: tracksScope)
+        context.reporting = false
+        var ignored = SchemaAnnotations()
+        return root.evaluate(instance, &context, &ignored, collecting: false)
+    }
+
+    // MARK: Meta-schema
+
+    /// The compiled 2020-12 meta-schema.
+    private static let metaSchema: JSONSchema = {
+        do {
+            let text = MetaSchemas.texts[MetaSchemas.draft202012]!
+            return try JSONSchema(compiling: try JSON(parsing: text), options: Options(), checkingMetaSchema: false)
+        } catch {
+            preconditionFailure("the built-in meta-schema does not compile: \(error)")
+        }
+    }()
+
+    /// The violations of `schema` against its meta-schema, as problems, leaving out those at or below a
+    /// path that already has a problem.
+    private static func metaSchemaProblems(
+        of schema: JSON, options: Options, excluding known: [SchemaCompilationError.Problem]
+    ) -> [SchemaCompilationError.Problem] {
+        let validator: JSONSchema
+        switch schema["$schema"] {
+        case nil, .string(MetaSchemas.draft202012), .string(MetaSchemas.draft202012 + "#"):
+            validator = metaSchema
+        case .string(let uri):
+            guard let document = options.documents[uri] ?? MetaSchemas.texts[uri].flatMap({ try? JSON(parsing: $0) }) ?? options.resolver?(uri),
+                let custom = try? JSONSchema(compiling: document, options: options, checkingMetaSchema: false)
+            else { return [] }
+            validator = custom
+        default:
+            return []
+        }
+        let knownPaths = Set(known.map(\.path))
+        var problems: [SchemaCompilationError.Problem] = []
+        for violation in validator.validate(schema) {
+            var path = Substring(violation.path.dropFirst("data".count))
+            if path.hasPrefix(".") { path = path.dropFirst() }
+            let covered = knownPaths.contains { path == $0 || path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }
+            if !covered { problems.append(SchemaCompilationError.Problem(path: String(path), message: violation.message)) }
+        }
+        return problems
     }
 }
