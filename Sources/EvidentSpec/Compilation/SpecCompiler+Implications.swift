@@ -31,14 +31,16 @@ extension SpecCompiler {
         var iteration: CompiledImplication.Iteration?
         if iterating {
             let name: String? = if let json = arguments["as"] { variableName(json, at: path.key("as")) } else { "item" }
+            var over: Reference?
             if case .string(let text)? = arguments["over"], Self.isReference(text) {
-                if let over = compileReference(text, at: path.key("over"), scope: scope), let name {
-                    let bound = bind(name, in: scope)
-                    scope = bound.scope
-                    iteration = CompiledImplication.Iteration(over: over, slot: bound.slot)
-                }
+                over = compileReference(text, at: path.key("over"), scope: scope)
             } else if arguments["over"] != nil {
                 report(path.key("over"), "'over' takes a reference to an array, such as \"$.data.items\"")
+            }
+            if let name {
+                let bound = bind(name, in: scope)
+                scope = bound.scope
+                iteration = over.map { CompiledImplication.Iteration(over: $0, slot: bound.slot) }
             }
         }
         let condition = arguments["condition"].map { compilePredicate($0, at: path.key("condition"), scope: scope) }

@@ -5,7 +5,8 @@ extension SpecCompiler {
         "equals", "not_equals", "gt", "gte", "lt", "lte", "in", "not_in", "exists", "and", "or", "not",
     ]
 
-    /// Compiles a predicate: an object whose single key is a predicate operator.
+    /// Compiles a predicate: an object whose single key is a predicate operator. A missing reference in an
+    /// operand reads as null, so `{"not_equals": ["@.status", "cancelled"]}` holds on a new aggregate.
     mutating func compilePredicate(_ json: JSON, at path: SpecPath, scope: VariableScope) -> PredicateEvaluator {
         guard case .object(let members) = json, members.count == 1, let (name, argument) = members.first else {
             report(
@@ -89,8 +90,8 @@ extension SpecCompiler {
     ) -> (CompiledValue, CompiledValue)? {
         guard let elements = operands(json, of: name, count: 2, at: path) else { return nil }
         return (
-            compileValue(elements[0], at: path.index(0), scope: scope),
-            compileValue(elements[1], at: path.index(1), scope: scope)
+            compileValue(elements[0], at: path.index(0), scope: scope, missingAsNull: true),
+            compileValue(elements[1], at: path.index(1), scope: scope, missingAsNull: true)
         )
     }
 

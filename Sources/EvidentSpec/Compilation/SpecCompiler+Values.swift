@@ -4,10 +4,18 @@ extension SpecCompiler {
     static let templateForms = ["$", "$merge", "$literal", "$add", "$subtract", "$multiply", "$concat", "$coalesce", "$length"]
 
     /// Compiles a value: a reference, a literal, an array evaluated element by element, or a template.
-    mutating func compileValue(_ json: JSON, at path: SpecPath, scope: VariableScope) -> CompiledValue {
+    ///
+    /// With `missingAsNull`, a bare required reference that is missing reads as null instead of failing (for
+    /// predicate operands and `$coalesce`); an optional one still skips the op.
+    mutating func compileValue(
+        _ json: JSON, at path: SpecPath, scope: VariableScope, missingAsNull: Bool = false
+    ) -> CompiledValue {
         switch json {
         case .string(let text) where Self.isReference(text):
             guard let reference = compileReference(text, at: path, scope: scope) else { return .constant(.null) }
+            if missingAsNull && !reference.isOptional {
+                return .dynamic { state, context in reference.lookup(state: state, context: context) ?? .null }
+            }
             return .dynamic { state, context throws(EvaluationSignal) in
                 try reference.resolve(state: state, context: context)
             }
@@ -131,21 +139,12 @@ extension SpecCompiler {
         case "$coalesce":
             guard let elements = operands(argument, of: form, at: path) else { return .constant(.null) }
             // A bare reference that is missing counts as null here, so '$coalesce' can supply defaults.
-            let candidates: [Coalescing] = elements.enumerated().map { offset, element in
-                if case .string(let text) = element, Self.isReference(text) {
-                    compileReference(text, at: path.index(offset), scope: scope).map(Coalescing.reference)
-                        ?? .value(.constant(.null))
-                } else {
-                    .value(compileValue(element, at: path.index(offset), scope: scope))
-                }
+            let candidates = elements.enumerated().map {
+                compileValue($0.element, at: path.index($0.offset), scope: scope, missingAsNull: true)
             }
             return .dynamic { state, context throws(EvaluationSignal) in
                 for candidate in candidates {
-                    let value =
-                        switch candidate {
-                        case .reference(let reference): reference.lookup(state: state, context: context) ?? .null
-                        case .value(let value): try value.evaluate(state, context)
-                        }
+                    let value = try candidate.evaluate(state, context)
                     if !value.isNull { return value }
                 }
                 return .null
@@ -169,10 +168,4 @@ extension SpecCompiler {
         }
         return .string(text)
     }
-}
-
-/// A `$coalesce` candidate: a reference read leniently, or any other value.
-private enum Coalescing: Sendable {
-    case reference(Reference)
-    case value(CompiledValue)
 }

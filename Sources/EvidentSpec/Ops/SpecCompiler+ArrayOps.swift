@@ -118,7 +118,7 @@ extension SpecCompiler {
         case "remove", "filter":
             guard let test else { return nil }
             transform = { element, state, context throws(EvaluationSignal) in
-                try test(state, context) == keepsMatches ? element : nil
+                try test(state, context) == keepsMatches ? element : Optional<JSON>.none
             }
         case "map":
             guard let value else { return nil }
