@@ -16,6 +16,8 @@ public struct SpecError: Error, Sendable, Hashable, CustomStringConvertible {
 
         /// The spec declares no such aggregate type.
         public static let unknownAggregateType = Code("unknownAggregateType")
+        /// An event given as JSON is not shaped like an event (no `type`, malformed metadata).
+        public static let malformedEvent = Code("malformedEvent")
         /// The aggregate type declares no such event type.
         public static let unknownEventType = Code("unknownEventType")
         /// The event's data does not match the event's schema; ``violations`` lists how.
