@@ -1,0 +1,14 @@
+import Evident
+
+/// What ops read besides the state: the event being folded and the variables bound by `let` and element ops.
+///
+/// Variables live in numbered slots assigned when the spec is compiled, so reading `$item` is an array index.
+struct EvaluationContext {
+    let event: SpecEvent
+    var variables: [JSON]
+
+    init(event: SpecEvent, variableCount: Int) {
+        self.event = event
+        self.variables = variableCount == 0 ? [] : Array(repeating: .null, count: variableCount)
+    }
+}

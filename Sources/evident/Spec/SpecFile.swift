@@ -1,0 +1,32 @@
+import ArgumentParser
+import EvidentSpec
+import Foundation
+
+/// Reading spec files and reporting to the terminal, shared by the `spec` subcommands.
+enum SpecFile {
+    /// The text of `path`, or `-` for standard input.
+    static func read(_ path: String) throws -> String {
+        if path == "-" {
+            return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError("Cannot read '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    /// The compiled spec in `path`; on problems, prints them one per line to standard error and exits 1.
+    static func compile(_ path: String) throws -> CompiledSpec {
+        do {
+            return try CompiledSpec(parsing: try read(path))
+        } catch let error as SpecValidationError {
+            for problem in error.problems { printError(problem.description) }
+            throw ExitCode(1)
+        }
+    }
+
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
