@@ -374,7 +374,7 @@ extension SchemaNode {
             }
             return valid
         default:
-            break
+            break  // Applicators, handled by `check`.
         }
         return true
     }

@@ -253,6 +253,8 @@ import Testing
         }
         let perCall = elapsed / iterations
         print("JSONSchema.validate on a small order: \(perCall) per call")
-        #expect(perCall < .microseconds(100))
+        // About 3 µs in release builds; the bound is loose for debug builds on a busy machine and only
+        // catches pathological regressions such as re-walking the schema JSON on every call.
+        #expect(perCall < .microseconds(500))
     }
 }
