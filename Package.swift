@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Evident", targets: ["Evident"]),
         .library(name: "EvidentSQLite", targets: ["EvidentSQLite"]),
         .library(name: "EvidentSpec", targets: ["EvidentSpec"]),
+        .library(name: "EvidentServer", targets: ["EvidentServer"]),
         .library(name: "EvidentTesting", targets: ["EvidentTesting"]),
         .executable(name: "evident", targets: ["evident"]),
     ],
@@ -21,6 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -39,6 +45,18 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .target(
+            name: "EvidentServer",
+            dependencies: [
+                "Evident", "EvidentSpec",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
             name: "EvidentTesting",
             dependencies: ["Evident"],
             swiftSettings: upcomingFeatures
@@ -46,8 +64,10 @@ let package = Package(
         .executableTarget(
             name: "evident",
             dependencies: [
-                "Evident", "EvidentSQLite", "EvidentSpec",
+                "Evident", "EvidentSQLite", "EvidentSpec", "EvidentServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcomingFeatures
@@ -66,6 +86,14 @@ let package = Package(
             name: "EvidentSpecTests",
             dependencies: ["Evident", "EvidentSpec"],
             exclude: ["JSONSchemaTestSuite"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "EvidentServerTests",
+            dependencies: [
+                "Evident", "EvidentSpec", "EvidentServer", "EvidentSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(

@@ -34,6 +34,9 @@ extension SQLiteEventStore {
             conditions.append("type IN (\(Array(repeating: "?", count: types.count).joined(separator: ",")))")
             arguments += types.sorted() as [any DatabaseValueConvertible]
         }
+        if filter.excludesSystemStreams {
+            conditions.append("category NOT LIKE '$%'")
+        }
         arguments.append(limit)
         let sql =
             "SELECT \(Self.columns) FROM evident_events WHERE \(conditions.joined(separator: " AND ")) ORDER BY position LIMIT ?"

@@ -1,12 +1,16 @@
 /// The name of a stream: `category:id`, such as `order:7f3c…` or `account:42`.
 ///
 /// The category (the aggregate type) starts with a letter and holds letters, digits, `_` and `-`; the id
-/// is everything after the first `:` and is 1–200 printable characters without whitespace.
+/// is everything after the first `:` and is 1–200 printable characters without whitespace. A category that
+/// starts with `$` (`$spec:current`) names a system stream: Evident's own records, which log reads can leave out.
 public struct StreamName: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The aggregate type, before the first `:`.
     public let category: String
     /// The aggregate id, after the first `:`.
     public let id: String
+
+    /// Whether this is a system stream (its category starts with `$`).
+    public var isSystem: Bool { category.hasPrefix("$") }
 
     /// The full name, `category:id`.
     public var description: String { "\(category):\(id)" }
@@ -22,9 +26,10 @@ public struct StreamName: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Makes a stream name from its parts, checking both.
     public init(category: String, id: String) throws(EventStoreError) {
         let name = "\(category):\(id)"
-        guard let first = category.unicodeScalars.first,
+        let body = category.hasPrefix("$") ? category.dropFirst() : Substring(category)
+        guard let first = body.unicodeScalars.first,
             first.isASCIILetter,
-            category.unicodeScalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == "_" || $0 == "-" }),
+            body.unicodeScalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == "_" || $0 == "-" }),
             category.utf8.count <= 100
         else {
             throw .invalidStreamName(

@@ -67,10 +67,13 @@ public struct LogFilter: Sendable, Hashable {
     public var streamCategories: Set<String>?
     /// Keep only events of these types; all when nil.
     public var eventTypes: Set<String>?
+    /// Leave out system streams (categories starting with `$`).
+    public var excludesSystemStreams: Bool
 
-    public init(streamCategories: Set<String>? = nil, eventTypes: Set<String>? = nil) {
+    public init(streamCategories: Set<String>? = nil, eventTypes: Set<String>? = nil, excludesSystemStreams: Bool = false) {
         self.streamCategories = streamCategories
         self.eventTypes = eventTypes
+        self.excludesSystemStreams = excludesSystemStreams
     }
 
     /// Keep everything.
@@ -79,6 +82,7 @@ public struct LogFilter: Sendable, Hashable {
     /// Whether `event` passes the filter.
     public func matches(_ event: RecordedEvent) -> Bool {
         (streamCategories?.contains(event.stream.category) ?? true) && (eventTypes?.contains(event.type) ?? true)
+            && !(excludesSystemStreams && event.stream.isSystem)
     }
 }
 

@@ -40,14 +40,14 @@ public enum AppendValidation {
         }
     }
 
-    /// A fingerprint of what an append asks for (streams, expectations, event types, data and metadata,
-    /// not the generated event ids), to tell a retry from a different append under the same idempotency key.
+    /// A fingerprint of what an append asks for (streams, event types, data and metadata; not the generated
+    /// event ids, and not the expectations, which a retry made after reading the stream again may change),
+    /// to tell a retry from a different append under the same idempotency key.
     public static func fingerprint(_ appends: [StreamAppend]) -> String {
         let canonical: JSON = .array(
             appends.map { append in
                 [
                     "stream": .string(append.stream.description),
-                    "expected": .string(append.expectedVersion.description),
                     "events": .array(
                         append.events.map { ["type": .string($0.type), "data": $0.data, "metadata": $0.metadata.json] }),
                 ]

@@ -31,27 +31,38 @@ public struct EventSubscription: AsyncSequence, Sendable {
         let subscription: EventSubscription
         /// Every event at or before this position was delivered or filtered out.
         var cursor: Int64
+
+        /// The position up to which the log has been read: every event at or before it was delivered or
+        /// filtered out.
+        public var position: Int64 { cursor }
         var buffer: [RecordedEvent] = []
         var index = 0
 
         public mutating func next() async throws -> RecordedEvent? {
             while index == buffer.count {
-                try Task.checkCancellation()
-                let store = subscription.store
-                let head = try await store.headPosition()
-                buffer = try await store.readLog(
-                    after: cursor, filter: subscription.filter, limit: subscription.pageSize)
-                index = 0
-                if let last = buffer.last {
-                    cursor = last.position
-                } else {
-                    // Positions are in commit order, so nothing more can appear at or below `head`.
-                    cursor = Swift.max(cursor, head)
-                    try await store.waitForAppends(after: cursor, timeout: subscription.pollInterval)
-                }
+                buffer = try await nextBatch(idleTimeout: subscription.pollInterval)
             }
             defer { index += 1 }
             return buffer[index]
+        }
+
+        /// The next events in order, or an empty array when none arrived within `idleTimeout` (so a consumer
+        /// can do something while idle, such as sending a heartbeat). Do not mix with ``next()``'s buffer:
+        /// call one or the other.
+        public mutating func nextBatch(idleTimeout: Duration) async throws -> [RecordedEvent] {
+            try Task.checkCancellation()
+            let store = subscription.store
+            let head = try await store.headPosition()
+            var batch = try await store.readLog(after: cursor, filter: subscription.filter, limit: subscription.pageSize)
+            if batch.isEmpty {
+                // Positions are in commit order, so nothing more can appear at or below `head`.
+                cursor = Swift.max(cursor, head)
+                try await store.waitForAppends(after: cursor, timeout: idleTimeout)
+                batch = try await store.readLog(after: cursor, filter: subscription.filter, limit: subscription.pageSize)
+            }
+            if let last = batch.last { cursor = last.position }
+            index = 0
+            return batch
         }
     }
 }

@@ -1,15 +1,16 @@
-/// SHA-256 (FIPS 180-4), for the content hash of a spec. Only Foundation is available on Linux, and it has
+/// SHA-256 (FIPS 180-4), for spec content hashes and API key hashes. Only Foundation is available on Linux, and it has
 /// no digest; this is small and tested against the standard vectors.
-enum SHA256 {
+public enum SHA256 {
     /// The digest of `message` as 64 lower-case hex digits.
-    static func hexDigest(_ message: [UInt8]) -> String {
+    public static func hexDigest(_ message: [UInt8]) -> String {
         digest(message).map { byte in
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text
         }.joined()
     }
 
-    static func digest(_ message: [UInt8]) -> [UInt8] {
+    /// The 32-byte digest of `message`.
+    public static func digest(_ message: [UInt8]) -> [UInt8] {
         var hash: [UInt32] = [
             0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
         ]

@@ -1,0 +1,62 @@
+import CoreMetrics
+import Evident
+import EvidentSpec
+import Synchronization
+
+/// Aggregate states folded from their streams, with a cache: a cached state remembers the spec and the
+/// version it has folded, and a read folds only the newer events onto it. Every read asks the store for
+/// newer events, so a read after a write always sees the write; a spec change makes the cached states stale.
+final class AggregateStates: Sendable {
+    private struct Entry {
+        var specHash: String
+        var result: FoldResult
+    }
+
+    private let store: any EventStore
+    private let capacity: Int
+    private let entries = Mutex<[StreamName: Entry]>([:])
+    private let metrics: ServerMetrics
+
+    init(store: any EventStore, capacity: Int, metrics: ServerMetrics) {
+        self.store = store
+        self.capacity = capacity
+        self.metrics = metrics
+    }
+
+    /// The current state of `stream` under `spec`; `cached: false` folds from the first event.
+    func current(_ stream: StreamName, type: CompiledAggregateType, specHash: String, cached: Bool = true)
+        async throws -> FoldResult
+    {
+        let start = ContinuousClock.now
+        defer { metrics.foldTime.recordNanoseconds(start.duration(to: .now).nanoseconds) }
+        let known = cached ? entries.withLock { $0[stream] }.flatMap { $0.specHash == specHash ? $0.result : nil } : nil
+        metrics.cacheLookup(hit: known != nil)
+        var result = known ?? FoldResult(state: CompiledAggregateType.initialState)
+        while true {
+            let page = try await store.readStream(stream, from: result.version + 1, direction: .forward, limit: 1_000)
+            result = type.fold(page, onto: result)
+            if page.count < 1_000 { break }
+        }
+        remember(stream, result, specHash: specHash)
+        return result
+    }
+
+    /// The state of `stream` up to a version or an instant; never cached.
+    func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> FoldResult {
+        type.fold(try await store.readStream(stream, upTo: cutoff))
+    }
+
+    /// Keeps a state just computed (after a write) so the next read need not fold it again.
+    func remember(_ stream: StreamName, _ result: FoldResult, specHash: String) {
+        entries.withLock { entries in
+            if let existing = entries[stream], existing.specHash == specHash, existing.result.version > result.version {
+                return
+            }
+            if entries.count >= capacity, entries[stream] == nil {
+                // Make room: drop an arbitrary half. Cheap, and a dropped state is only refolded.
+                for key in entries.keys.prefix(capacity / 2) { entries[key] = nil }
+            }
+            entries[stream] = Entry(specHash: specHash, result: result)
+        }
+    }
+}

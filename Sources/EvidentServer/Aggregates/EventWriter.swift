@@ -1,0 +1,134 @@
+import CoreMetrics
+import HTTPTypes
+import Evident
+import EvidentSpec
+import Foundation
+
+/// The write path: checks events against the spec (type, ids, actor, schema, `requires`, handlers), plans
+/// their implications, and appends everything in one atomic multi-stream append.
+struct EventWriter: Sendable {
+    let store: any EventStore
+    let states: AggregateStates
+    let metrics: ServerMetrics
+
+    func write(_ request: WriteRequest, spec current: SpecRegistry.Current) async throws -> WriteOutcome {
+        let spec = current.spec
+        let hash = spec.contentHash
+        let type = try refusal { () throws(SpecError) in try spec.requireAggregateType(request.aggregateType) }
+        let id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(request.aggregateID) }
+        let stream = try StreamName(category: type.name, id: id)
+        var metadata = request.metadata
+        let actorID = metadata.actor?.id ?? ""
+        metadata.actor?.id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(actorID) }
+        if let target = metadata.target {
+            metadata.target?.id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(target.id) }
+        }
+
+        let before = try await states.current(stream, type: type, specHash: hash)
+        if case .expectedLength(let length) = request.concurrency, length != before.version {
+            throw APIError(EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version))
+        }
+        let now = Date()
+
+        // The events of the request, each checked against the state the ones before it produced.
+        var state = before.state
+        var checked: [(event: SpecEvent, stateAfter: JSON)] = []
+        for (offset, event) in request.events.enumerated() {
+            let specEvent = SpecEvent(
+                type: event.type, data: event.data, metadata: metadata, aggregateType: type.name, aggregateID: id,
+                version: before.version + offset + 1, timestamp: now)
+            state = try refusal { () throws(SpecError) in try type.apply(specEvent, to: state) }
+            checked.append((specEvent, state))
+        }
+
+        // Their implications, across aggregates; each aggregate is loaded once.
+        var loaded: [String: (state: JSON, version: Int)] = [stream.description: (state, before.version + checked.count)]
+        var implied: [PlannedEvent] = []
+        for (event, stateAfter) in checked {
+            let plan = try await refusal {
+                try await spec.impliedEvents(of: event, stateAfter: stateAfter) { type, id in
+                    let key = "\(type):\(id)"
+                    if let known = loaded[key] { return known }
+                    let compiled = try spec.requireAggregateType(type)
+                    let result = try await states.current(try StreamName(category: type, id: id), type: compiled, specHash: hash)
+                    loaded[key] = (result.state, result.version)
+                    return (result.state, result.version)
+                }
+            }
+            for planned in plan {
+                loaded["\(planned.event.aggregateType):\(planned.event.aggregateID)"] = (planned.stateAfter, planned.event.version)
+            }
+            implied += plan
+        }
+
+        let appends = try makeAppends(
+            stream: stream, main: checked.map(\.event), implied: implied, concurrency: request.concurrency,
+            mainLength: before.version)
+        let start = ContinuousClock.now
+        let results = try await store.append(appends, idempotencyKey: request.idempotencyKey)
+        metrics.appendLatency.recordNanoseconds(start.duration(to: .now).nanoseconds)
+        let main = results[0]
+        if !main.isReplay {
+            metrics.eventsAppended.increment(by: Int64(appends.reduce(0) { $0 + $1.events.count }))
+            if case .disabled = request.concurrency {} else {
+                states.remember(stream, FoldResult(state: state, errors: before.errors, version: main.streamLength), specHash: hash)
+            }
+        }
+        return WriteOutcome(stream: stream, result: main, impliedCount: results.dropFirst().reduce(0) { $0 + $1.count })
+    }
+
+    /// One append per stream: the request's stream first, then each implied stream with the length it had
+    /// when its state was read.
+    private func makeAppends(
+        stream: StreamName, main: [SpecEvent], implied: [PlannedEvent], concurrency: WriteRequest.Concurrency,
+        mainLength: Int
+    ) throws -> [StreamAppend] {
+        let expected: ExpectedVersion =
+            switch concurrency {
+            case .automatic: .exact(mainLength)
+            case .expectedLength(let length): .exact(length)
+            case .disabled: .any
+            }
+        var appends = [StreamAppend(stream: stream, events: main.map(newEvent), expectedVersion: expected)]
+        var index: [StreamName: Int] = [stream: 0]
+        for planned in implied {
+            let event = planned.event
+            let target = try StreamName(category: event.aggregateType, id: event.aggregateID)
+            if let position = index[target] {
+                guard position > 0 else {
+                    throw APIError(
+                        .unprocessableContent,
+                        "An implication of this write targets the aggregate being written (\(target)); "
+                            + "emit a separate event from its handler instead.")
+                }
+                appends[position].events.append(newEvent(event))
+            } else {
+                index[target] = appends.count
+                appends.append(
+                    StreamAppend(stream: target, events: [newEvent(event)], expectedVersion: .exact(event.version - 1)))
+            }
+        }
+        return appends
+    }
+
+    private func newEvent(_ event: SpecEvent) -> NewEvent {
+        NewEvent(type: event.type, data: event.data, metadata: event.metadata)
+    }
+
+    /// Runs `body`, answering a spec's refusal as the HTTP error it maps to.
+    private func refusal<T>(_ body: () throws(SpecError) -> T) throws -> T {
+        do throws(SpecError) {
+            return try body()
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    private func refusal<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SpecError {
+            throw APIError(error)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+public import Evident
+public import EvidentSpec
+public import Hummingbird
+public import Logging
+
+/// The HTTP server: runs a spec over an event store and speaks the j17-compatible API.
+///
+/// ```swift
+/// let server = EvidentServer(store: try SQLiteEventStore(path: "evident.sqlite"))
+/// try await server.start(spec: try CompiledSpec(parsing: specText))
+/// try await server.makeApplication().runService()
+/// ```
+public struct EvidentServer: Sendable {
+    public let store: any EventStore
+    public let configuration: ServerConfiguration
+    public let specs: SpecRegistry
+    public let keys: APIKeys
+    let states: AggregateStates
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    public init(
+        store: any EventStore, configuration: ServerConfiguration = ServerConfiguration(),
+        logger: Logger = Logger(label: "evident.server")
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        specs = SpecRegistry(store: store)
+        keys = APIKeys(store: store)
+        states = AggregateStates(store: store, capacity: configuration.stateCacheCapacity, metrics: metrics)
+    }
+
+    /// Loads the stored spec, and stores `spec` as a new version when it differs from it.
+    public func start(spec: CompiledSpec?) async throws {
+        try await specs.reload()
+        if let spec { try await specs.store(spec) }
+    }
+
+    var writer: EventWriter { EventWriter(store: store, states: states, metrics: metrics) }
+
+    /// The router with every route of the API, for `HummingbirdTesting` or an application.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(EvidentMiddleware(keys: keys, metrics: metrics, logger: logger))
+        addAdministrationRoutes(to: router)
+        addLogRoutes(to: router)
+        addAggregateRoutes(to: router)
+        return router
+    }
+
+    /// The application listening on the configured address (loopback only while no API key exists).
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
+        -> some ApplicationProtocol
+    {
+        var host = configuration.host
+        if try await !keys.hasKeys() {
+            if !Self.isLoopback(host) {
+                logger.warning(
+                    "No API keys exist: listening on loopback only, open to every local client",
+                    metadata: ["requested_host": "\(host)"])
+                host = "127.0.0.1"
+            } else {
+                logger.notice("No API keys exist: the API is open to local clients; create one with `evident keys create`")
+            }
+        }
+        return Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "evident"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,90 @@
+public import Evident
+import EvidentSpec
+public import HTTPTypes
+
+/// An error answered to the client: a status, a message a person can act on, and details merged into the
+/// `{"ok": false, "error": …}` envelope.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public var details: [String: JSON]
+
+    public init(_ status: HTTPResponse.Status, _ message: String, details: [String: JSON] = [:]) {
+        self.status = status
+        self.message = message
+        self.details = details
+    }
+
+    /// The envelope body.
+    var body: JSON {
+        var object = details
+        object["ok"] = false
+        object["error"] = .string(message)
+        return .object(object)
+    }
+}
+
+extension APIError {
+    /// The answer for a spec's refusal of an event.
+    init(_ error: SpecError) {
+        var details: [String: JSON] = ["code": .string(error.code.name)]
+        if let specPath = error.specPath { details["spec_path"] = .string(specPath) }
+        switch error.code {
+        case .unknownAggregateType, .unknownEventType:
+            self.init(.notFound, Self.sentence(error.message), details: details)
+        case .invalidData:
+            // j17's shape: a fixed message and the first failing path.
+            if let first = error.violations.first {
+                details["path"] = .string(first.path)
+                details["keyword"] = .string(first.keyword)
+            }
+            details["violations"] = .array(
+                error.violations.map {
+                    ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)]
+                })
+            self.init(.unprocessableContent, "Event data failed schema validation", details: details)
+        case .requirementFailed:
+            if let specPath = error.specPath { details["path"] = .string(specPath) }
+            self.init(.conflict, Self.sentence(error.message), details: details)
+        default:
+            if let specPath = error.specPath { details["path"] = .string(specPath) }
+            self.init(.unprocessableContent, Self.sentence(error.message), details: details)
+        }
+    }
+
+    /// The answer for a store error.
+    init(_ error: EventStoreError) {
+        switch error.code {
+        case .wrongExpectedVersion:
+            let actual = error.actualLength ?? 0
+            let expected: String =
+                switch error.expectedVersion {
+                case .exact(let length): "\(length)"
+                case .noStream: "0"
+                case .streamExists: "at least 1"
+                default: "any"
+                }
+            self.init(
+                .conflict, "Concurrent write detected. Stream has \(actual) events, expected \(expected).",
+                details: ["length": .int(actual), "stream": .string(error.stream?.description ?? "")])
+        case .idempotencyKeyConflict:
+            self.init(
+                .unprocessableContent,
+                "Idempotency-Key '\(error.idempotencyKey ?? "")' was already used with a different request.")
+        case .streamTooLong:
+            self.init(.unprocessableContent, error.message, details: ["limit": .int(error.limit ?? 0)])
+        case .invalidArgument, .invalidStreamName, .duplicateEventId:
+            self.init(.unprocessableContent, error.message)
+        case .busy:
+            self.init(.serviceUnavailable, error.message)
+        default:
+            self.init(.internalServerError, "The store failed; see the server log.")
+        }
+    }
+
+    static func sentence(_ message: String) -> String {
+        guard let first = message.first else { return message }
+        let capitalized = first.uppercased() + message.dropFirst()
+        return capitalized.hasSuffix(".") ? capitalized : capitalized + "."
+    }
+}

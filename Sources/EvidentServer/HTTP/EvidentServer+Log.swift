@@ -1,0 +1,68 @@
+import HTTPTypes
+import Evident
+import Hummingbird
+import ServiceLifecycle
+import Synchronization
+
+extension EvidentServer {
+    func addLogRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/_log") { request, _ in
+            let after = try request.integerQuery("after") ?? 0
+            let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
+            let events = try await store.readLog(after: Int64(after), filter: logFilter(request), limit: limit)
+            return Response.ok([
+                "events": .array(events.map(\.apiJSON)), "next": .int(Int(events.last?.position ?? Int64(after))),
+            ])
+        }
+
+        // Server-Sent Events: the stored events after the position, then live ones; `Last-Event-ID` resumes;
+        // `?until=` ends the stream once the log has passed that position.
+        router.get("/_log/stream") { request, _ in
+            let resumeFrom = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
+            guard resumeFrom == nil || resumeFrom! >= 0 else {
+                throw APIError(.badRequest, "Last-Event-ID must be a log position.")
+            }
+            let after = try resumeFrom ?? request.integerQuery("after") ?? 0
+            let until = try request.integerQuery("until").map(Int64.init)
+            let subscription = store.subscribe(after: Int64(after), filter: try logFilter(request))
+            let heartbeat = configuration.heartbeatInterval
+            let body = ResponseBody { writer in
+                var events = subscription.makeAsyncIterator()
+                let stopping = Mutex(false)
+                try await writer.write(ByteBuffer(string: ": evident live feed\n\n"))
+                // Ends when the client goes away (a write fails) or the server shuts down gracefully.
+                try await withGracefulShutdownHandler {
+                    var lastWrite = ContinuousClock.now
+                    while !stopping.withLock({ $0 }) {
+                        let batch = try await events.nextBatch(idleTimeout: min(heartbeat, .seconds(1)))
+                        var text = ""
+                        for event in batch {
+                            text += "id: \(event.position)\nevent: \(event.type)\ndata: \(event.apiJSON.serializedString())\n\n"
+                        }
+                        if text.isEmpty, lastWrite.duration(to: .now) >= heartbeat { text = ": heartbeat\n\n" }
+                        if !text.isEmpty {
+                            try await writer.write(ByteBuffer(string: text))
+                            lastWrite = .now
+                        }
+                        if let until, events.position >= until { break }
+                    }
+                } onGracefulShutdown: {
+                    stopping.withLock { $0 = true }
+                }
+                try await writer.finish(nil)
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+                body: body)
+        }
+    }
+
+    /// `?types=a,b&aggregate_type=order`; system streams are never shown.
+    private func logFilter(_ request: Request) throws -> LogFilter {
+        let types = request.uri.queryParameters.get("types").map { $0.split(separator: ",").map(String.init) }
+        let aggregateType = request.uri.queryParameters.get("aggregate_type")
+        return LogFilter(
+            streamCategories: aggregateType.map { [$0] }, eventTypes: types.map(Set.init), excludesSystemStreams: true)
+    }
+}

@@ -1,0 +1,48 @@
+import HTTPTypes
+import Evident
+public import Hummingbird
+
+extension Response {
+    /// A JSON response with `status`.
+    static func json(_ body: JSON, status: HTTPResponse.Status = .ok) -> Response {
+        var bytes = body.serialized()
+        bytes.append(0x0A)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The `{"ok": true, …}` envelope.
+    static func ok(_ fields: [String: JSON], status: HTTPResponse.Status = .ok) -> Response {
+        var object = fields
+        object["ok"] = true
+        return json(.object(object), status: status)
+    }
+}
+
+extension Request {
+    /// The body as JSON, at most `limit` bytes; 413 past it, 400 when it is not JSON.
+    mutating func jsonBody(limit: Int) async throws -> JSON {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "The request body is larger than the limit of \(limit) bytes.")
+        }
+        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "The request body is empty; send JSON.") }
+        do {
+            return try buffer.withUnsafeReadableBytes { try JSON(parsing: $0) }
+        } catch let error as JSONParseError {
+            throw APIError(.badRequest, "The request body is not valid JSON: \(error.reason) at byte \(error.offset).")
+        }
+    }
+
+    /// A query parameter as an integer in `range`, or nil when absent; 400 when malformed.
+    func integerQuery(_ name: String, in range: ClosedRange<Int> = 0...Int.max) throws -> Int? {
+        guard let text = uri.queryParameters.get(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError(.badRequest, "Query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+}

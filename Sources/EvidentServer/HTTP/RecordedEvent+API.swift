@@ -1,0 +1,20 @@
+import Foundation
+import Evident
+
+extension RecordedEvent {
+    /// The event as the HTTP API shows it: `id`, `key`, `type`, `data`, `metadata` (with `timestamp` in Unix
+    /// seconds), `version`, `position`.
+    var apiJSON: JSON {
+        var metadata = self.metadata.json.object ?? [:]
+        metadata["timestamp"] = .int(Int(recordedAt.timeIntervalSince1970))
+        return [
+            "id": .string(id.uuidString.lowercased()),
+            "key": .string(stream.description),
+            "type": .string(type),
+            "data": data,
+            "metadata": .object(metadata),
+            "version": .int(version),
+            "position": .int(Int(position)),
+        ]
+    }
+}

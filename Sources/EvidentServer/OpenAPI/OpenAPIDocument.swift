@@ -1,0 +1,148 @@
+import Evident
+
+/// The OpenAPI 3.1 document of the HTTP API, served at `GET /_openapi.json`. A test checks that it names
+/// exactly the router's routes.
+enum OpenAPIDocument {
+    static let json: JSON = [
+        "openapi": "3.1.0",
+        "info": [
+            "title": "Evident",
+            "version": "1",
+            "description": "An event store that runs a JSON spec of aggregates, events and handlers. Every answer is an envelope: {\"ok\": true, …} or {\"ok\": false, \"error\": \"…\"}.",
+        ],
+        "components": [
+            "securitySchemes": ["apiKey": ["type": "http", "scheme": "bearer"]],
+            "schemas": [
+                "Error": [
+                    "type": "object", "required": ["ok", "error"],
+                    "properties": ["ok": ["const": false], "error": ["type": "string"]],
+                ],
+                "Metadata": [
+                    "type": "object", "required": ["actor"],
+                    "properties": [
+                        "actor": ["$ref": "#/components/schemas/Reference"],
+                        "target": ["$ref": "#/components/schemas/Reference"],
+                        "previous_length": ["type": "integer", "minimum": 0],
+                        "skip_occ": ["type": "boolean"],
+                    ],
+                ],
+                "Reference": [
+                    "type": "object", "required": ["type", "id"],
+                    "properties": ["type": ["type": "string"], "id": ["type": "string"]],
+                ],
+                "Event": [
+                    "type": "object",
+                    "properties": [
+                        "id": ["type": "string"], "key": ["type": "string"], "type": ["type": "string"],
+                        "data": ["type": "object"], "metadata": ["type": "object"], "version": ["type": "integer"],
+                        "position": ["type": "integer"],
+                    ],
+                ],
+            ],
+        ],
+        "security": [["apiKey": []]],
+        "paths": [
+            "/{type}/{id}/{event}": [
+                "post": operation(
+                    "Append one event to an aggregate", scope: "write", parameters: ["type", "id", "event"],
+                    query: [], headers: ["Idempotency-Key"],
+                    body: [
+                        "type": "object",
+                        "properties": ["data": ["type": "object"], "metadata": ["$ref": "#/components/schemas/Metadata"]],
+                    ],
+                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422"])
+            ],
+            "/{type}/{id}": [
+                "post": operation(
+                    "Append a batch of events to an aggregate, atomically", scope: "write", parameters: ["type", "id"],
+                    query: [], headers: ["Idempotency-Key"],
+                    body: [
+                        "type": "object", "required": ["events"],
+                        "properties": [
+                            "events": [
+                                "type": "array",
+                                "items": [
+                                    "type": "object", "required": ["type"],
+                                    "properties": ["type": ["type": "string"], "data": ["type": "object"]],
+                                ],
+                            ],
+                            "metadata": ["$ref": "#/components/schemas/Metadata"],
+                        ],
+                    ],
+                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422"]),
+                "get": operation(
+                    "An aggregate's state, now or in the past", scope: "read", parameters: ["type", "id"],
+                    query: ["at", "version", "synchronous"], success: "200", errors: ["400", "401", "403", "404", "422"]),
+            ],
+            "/{type}/{id}/length": [
+                "get": operation(
+                    "An aggregate's number of events", scope: "read", parameters: ["type", "id"], success: "200",
+                    errors: ["401", "403", "404", "422"])
+            ],
+            "/{type}/{id}/events": [
+                "get": operation(
+                    "An aggregate's events, in pages", scope: "read", parameters: ["type", "id"],
+                    query: ["from", "limit"], success: "200", errors: ["400", "401", "403", "404", "422"])
+            ],
+            "/_log": [
+                "get": operation(
+                    "The global log, in position order", scope: "read", query: ["after", "limit", "types", "aggregate_type"],
+                    success: "200", errors: ["400", "401", "403"])
+            ],
+            "/_log/stream": [
+                "get": operation(
+                    "The global log as Server-Sent Events: stored events, then live ones", scope: "read",
+                    query: ["after", "until", "types", "aggregate_type"], headers: ["Last-Event-ID"], success: "200",
+                    errors: ["400", "401", "403"], contentType: "text/event-stream")
+            ],
+            "/_spec": [
+                "get": operation("The spec in force and its version", scope: "read", success: "200", errors: ["401", "403", "503"]),
+                "put": operation(
+                    "Store a new spec version, or check one with ?dry_run=true", scope: "admin", query: ["dry_run"],
+                    body: ["type": "object"], success: "200", errors: ["400", "401", "403", "413", "422"]),
+            ],
+            "/_keys": [
+                "get": operation("The API keys, without secrets", scope: "admin", success: "200", errors: ["401", "403"]),
+                "post": operation(
+                    "Create an API key (shown once)", scope: "admin",
+                    body: ["type": "object", "required": ["scope"], "properties": ["scope": ["enum": ["read", "write", "admin"]]]],
+                    success: "201", errors: ["400", "401", "403", "422"]),
+            ],
+            "/_keys/{id}": [
+                "delete": operation(
+                    "Revoke an API key", scope: "admin", parameters: ["id"], success: "200", errors: ["401", "403", "404"])
+            ],
+            "/_health": ["get": operation("200 when the store answers", scope: nil, success: "200", errors: ["503"])],
+            "/_metrics": [
+                "get": operation(
+                    "Prometheus metrics", scope: "read", success: "200", errors: ["401", "403"], contentType: "text/plain")
+            ],
+            "/_openapi.json": ["get": operation("This document", scope: nil, success: "200", errors: [])],
+        ],
+    ]
+
+    private static func operation(
+        _ summary: String, scope: String?, parameters: [String] = [], query: [String] = [], headers: [String] = [],
+        body: JSON? = nil, success: String, errors: [String], contentType: String = "application/json"
+    ) -> JSON {
+        var operation: [String: JSON] = ["summary": .string(summary)]
+        operation["description"] = .string(scope.map { "Needs an API key with the '\($0)' scope (or higher)." } ?? "Open.")
+        if scope == nil { operation["security"] = [] }
+        let all =
+            parameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] as JSON }
+            + query.map { ["name": .string($0), "in": "query", "required": false, "schema": ["type": "string"]] as JSON }
+            + headers.map { ["name": .string($0), "in": "header", "required": false, "schema": ["type": "string"]] as JSON }
+        if !all.isEmpty { operation["parameters"] = .array(all) }
+        if let body { operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]] }
+        var responses: [String: JSON] = [
+            success: ["description": "Success", "content": [.init(stringLiteral: contentType): ["schema": ["type": contentType == "application/json" ? "object" : "string"]]]]
+        ]
+        for code in errors {
+            responses[code] = [
+                "description": "Error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ]
+        }
+        operation["responses"] = .object(responses)
+        return .object(operation)
+    }
+}

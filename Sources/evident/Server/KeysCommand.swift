@@ -1,0 +1,65 @@
+import ArgumentParser
+import Evident
+import EvidentServer
+import Foundation
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage the server's API keys (only their hashes are stored).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key and print it once.", discussion: "Example: evident keys create --scope write")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "read (GET), write (read + POST events) or admin (write + spec upload + keys).")
+        var scope: String
+
+        func run() async throws {
+            guard let scope = APIKeyScope(rawValue: scope) else {
+                throw ValidationError("--scope must be read, write or admin (got '\(scope)').")
+            }
+            let (id, key) = try await APIKeys(store: store.open(creating: true)).create(scope: scope)
+            if store.json {
+                Output.line(["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)])
+            } else {
+                Output.line(key)
+                FileHandle.standardError.write(Data("Key \(id) (\(scope.rawValue)). It is shown only this once.\n".utf8))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the active keys, without their secrets.")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            for key in try await APIKeys(store: store.open(creating: false)).list() {
+                if store.json {
+                    Output.line(["id": .string(key.id), "scope": .string(key.scope.rawValue)])
+                } else {
+                    Output.line("\(key.id)  \(key.scope.rawValue)")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by its id.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The key's id (the part after evk_).")
+        var id: String
+
+        func run() async throws {
+            guard try await APIKeys(store: store.open(creating: false)).revoke(id: id) else {
+                throw ValidationError("No API key with id '\(id)'.")
+            }
+            Output.line("Revoked \(id)")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Evident
+import EvidentSQLite
+import EvidentServer
+import EvidentSpec
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A server over a fresh SQLite file, running the example shop spec, driven in-process through the router.
+struct TestServer {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let shopSpec = try! CompiledSpec(
+        parsing: String(contentsOf: repository.appendingPathComponent("Examples/specs/shop.json"), encoding: .utf8))
+
+    let server: EvidentServer
+    let directory: String
+
+    init(configuration: ServerConfiguration = ServerConfiguration(), spec: CompiledSpec? = TestServer.shopSpec)
+        async throws
+    {
+        directory = NSTemporaryDirectory() + "evident-server-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try SQLiteEventStore(path: directory + "/evident.sqlite")
+        server = EvidentServer(store: store, configuration: configuration)
+        try await server.start(spec: spec)
+    }
+
+    /// Runs `body` with a client of the router.
+    func test(_ body: @escaping @Sendable (Client) async throws -> Void) async throws {
+        let application = Application(router: server.makeRouter())
+        try await application.test(.router) { client in try await body(Client(client: client)) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// What a response says: its status, the JSON body, and headers.
+struct Answer {
+    var status: HTTPResponse.Status
+    var json: JSON
+    var text: String
+    var headers: HTTPFields
+
+    subscript(key: String) -> JSON? { json[key] }
+}
+
+struct Client: Sendable {
+    let client: any TestClientProtocol
+
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, json: JSON? = nil, body: String? = nil,
+        headers: HTTPFields = [:]
+    ) async throws -> Answer {
+        let bytes = json.map { ByteBuffer(bytes: $0.serialized()) } ?? body.map { ByteBuffer(string: $0) }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: bytes) { response in
+            let text = String(buffer: response.body)
+            return Answer(
+                status: response.status, json: (try? JSON(parsing: text)) ?? .null, text: text,
+                headers: response.headers)
+        }
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Answer {
+        try await request(.get, uri, headers: headers)
+    }
+
+    func post(_ uri: String, _ json: JSON, headers: HTTPFields = [:]) async throws -> Answer {
+        try await request(.post, uri, json: json, headers: headers)
+    }
+}
+
+enum Fixture {
+    static func id() -> String { UUID().uuidString.lowercased() }
+    static let customer = id()
+    static func metadata(_ extra: [String: JSON] = [:], actorType: String = "customer") -> JSON {
+        var object = extra
+        object["actor"] = ["type": .string(actorType), "id": .string(customer)]
+        return .object(object)
+    }
+
+    static func event(_ data: JSON, _ extra: [String: JSON] = [:]) -> JSON {
+        ["data": data, "metadata": metadata(extra)]
+    }
+
+    static let item: JSON = ["sku": "apple", "quantity": 2, "unit_price": 1.5]
+}
