@@ -97,23 +97,21 @@ extension SpecCompiler {
 
     /// Compiles a `where`: a predicate (an object whose single key is a predicate operator) or a match (an
     /// object of element fields to values, all of which must be equal). The element is in `slot`.
-    mutating func compileWhere(_ json: JSON, at path: SpecPath, scope: VariableScope, slot: Int) -> PredicateEvaluator {
+    mutating func compileWhere(_ json: JSON, at path: SpecPath, scope: VariableScope, slot: Int) -> ElementTest? {
         guard case .object(let members) = json, !members.isEmpty else {
             report(path, "'where' takes a match such as {\"id\": \"$.data.id\"} or a predicate such as {\"gt\": [\"$item.qty\", 0]}")
-            return { _, _ in false }
+            return nil
         }
         if members.count == 1, let name = members.keys.first, Self.predicateOperators.contains(name) {
-            return compilePredicate(json, at: path, scope: scope)
+            return .predicate(compilePredicate(json, at: path, scope: scope))
         }
+        let outerReads = readSlots
+        readSlots = []
         let fields = members.keys.sorted().map { key in
             (key, compileValue(members[key]!, at: path.key(key), scope: scope))
         }
-        return { state, context throws(EvaluationSignal) in
-            guard case .object(let element) = context.variables[slot] else { return false }
-            for (key, expected) in fields {
-                guard let actual = element[key], actual == (try expected.evaluate(state, context)) else { return false }
-            }
-            return true
-        }
+        let readsElement = readSlots.contains(slot)
+        readSlots.formUnion(outerReads)
+        return .match(fields, perElement: readsElement)
     }
 }

@@ -9,6 +9,8 @@ struct SpecCompiler {
     private(set) var problems: [SpecProblem] = []
     /// The most variable slots the event being compiled needs.
     var variableCount = 0
+    /// The variable slots read by the references compiled so far, to tell element-independent values apart.
+    var readSlots: Set<Int> = []
     /// The event types of every aggregate type, known before any handler is compiled, for implications.
     var declaredEvents: [String: Set<String>] = [:]
 

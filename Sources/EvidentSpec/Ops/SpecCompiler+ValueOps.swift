@@ -79,15 +79,14 @@ extension SpecCompiler {
     /// Merges `patch` into the object in `slot` (created when missing or null); nested objects merge too when
     /// `deep`.
     static func merge(_ patch: [String: JSON], into slot: inout JSON?, deep: Bool, target: String) throws(EvaluationSignal) {
-        switch slot {
-        case nil, .null?:
-            slot = .object(patch)
-        case .object(var members)?:
+        if case .object(var members)? = slot {
             slot = nil
             merge(patch, into: &members, deep: deep)
             slot = .object(members)
-        case let other?:
-            throw .failure("cannot merge into '\(target)': it holds \(other.kindPhrase), not an object")
+        } else if slot == nil || slot!.isNull {
+            slot = .object(patch)
+        } else {
+            throw .failure("cannot merge into '\(target)': it holds \(slot!.kindPhrase), not an object")
         }
     }
 

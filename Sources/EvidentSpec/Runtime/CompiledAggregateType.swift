@@ -14,10 +14,14 @@ public struct CompiledAggregateType: Sendable {
     let events: [String: EventDefinition]
     let rules: SpecRules
 
+    /// The most variable slots any of its events needs.
+    let variableCount: Int
+
     init(name: String, events: [String: EventDefinition], rules: SpecRules) {
         self.name = name
         self.events = events
         self.rules = rules
+        self.variableCount = events.values.map(\.variableCount).max() ?? 0
     }
 
     /// The event types this aggregate type declares, sorted.
@@ -81,16 +85,21 @@ public struct CompiledAggregateType: Sendable {
         -> FoldResult
     {
         var result = start
+        var context: EvaluationContext?
         for event in events {
             result.version = event.version
+            if context == nil {
+                context = EvaluationContext(event: event, variableCount: variableCount)
+            } else {
+                context!.event = event
+            }
             do throws(SpecError) {
                 let definition = try definition(of: event.type)
-                var context = EvaluationContext(event: event, variableCount: definition.variableCount)
                 if definition.isAtomic {
-                    try run(definition, on: &result.state, context: &context)
+                    try run(definition, on: &result.state, context: &context!)
                 } else {
                     var next = result.state
-                    try run(definition, on: &next, context: &context)
+                    try run(definition, on: &next, context: &context!)
                     result.state = next
                 }
             } catch {
