@@ -30,7 +30,11 @@ struct SpecCompiler {
 
     /// The spec body: the document itself, or what its `{"spec": …}` wrapper holds.
     static func unwrap(_ document: JSON) -> JSON {
-        if case .object(let members) = document, members.count == 1, let body = members["spec"] { body } else { document }
+        if case .object(let members) = document, members.count == 1, let body = members["spec"] {
+            body
+        } else {
+            document
+        }
     }
 
     /// Checks and compiles a spec body.
@@ -84,7 +88,9 @@ struct SpecCompiler {
     /// Checks `^[a-z][a-z0-9_]*$`.
     mutating func checkName(_ name: String, at path: SpecPath, kind: String) {
         guard !Self.isSnakeCase(name) else { return }
-        report(path, "'\(name)' is not a valid \(kind) name: use lower-case snake_case (a-z, 0-9, _), starting with a letter")
+        report(
+            path,
+            "'\(name)' is not a valid \(kind) name: use lower-case snake_case (a-z, 0-9, _), starting with a letter")
     }
 
     static func isSnakeCase(_ name: String) -> Bool {
@@ -122,7 +128,8 @@ struct SpecCompiler {
     private mutating func checkModules(_ json: JSON?, at path: SpecPath) {
         guard let json else { return }
         guard case .object(let modules) = json else {
-            report(path, "must be an object of module names to lists of aggregate types, such as {\"cache\": [\"order\"]}")
+            report(
+                path, "must be an object of module names to lists of aggregate types, such as {\"cache\": [\"order\"]}")
             return
         }
         for name in modules.keys.sorted() {
@@ -198,7 +205,8 @@ struct SpecCompiler {
         if let requiresJSON = members["requires"] {
             let requiresPath = path.key("requires")
             requires = CompiledPredicate(
-                path: requiresPath.description, evaluate: compilePredicate(requiresJSON, at: requiresPath, scope: scope))
+                path: requiresPath.description, evaluate: compilePredicate(requiresJSON, at: requiresPath, scope: scope)
+            )
         }
         var implications: [CompiledImplication] = []
         if let implicationsJSON = members["implications"] {

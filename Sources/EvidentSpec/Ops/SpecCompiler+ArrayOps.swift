@@ -172,7 +172,8 @@ extension SpecCompiler {
                                 throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
                             }
                             guard case .object = array[index] else {
-                                throw .failure("cannot merge into an element of \(targetText): it is \(array[index].kindPhrase)")
+                                throw .failure(
+                                    "cannot merge into an element of \(targetText): it is \(array[index].kindPhrase)")
                             }
                         }
                         updates.append((index, new))
@@ -182,7 +183,8 @@ extension SpecCompiler {
                 try state.modify(at: target, creating: false) { slot throws(EvaluationSignal) in
                     try Self.withArray(&slot, op: op, target: targetText) { elements in
                         for (index, new) in updates {
-                            guard isMerge, case .object(let patch) = new, case .object(var fields) = elements[index] else {
+                            guard isMerge, case .object(let patch) = new, case .object(var fields) = elements[index]
+                            else {
                                 elements[index] = new
                                 continue
                             }

@@ -56,13 +56,16 @@ public struct CompiledAggregateType: Sendable {
                 switch error {
                 case .skipped: holds = true
                 case .failed(let message, _):
-                    throw SpecError(code: .requirementFailed, message: "'requires' could not be evaluated: \(message)", specPath: requires.path)
+                    throw SpecError(
+                        code: .requirementFailed, message: "'requires' could not be evaluated: \(message)",
+                        specPath: requires.path)
                 }
             }
             guard holds else {
                 throw SpecError(
                     code: .requirementFailed,
-                    message: "the event's 'requires' does not hold for the current state of \(name):\(event.aggregateID)",
+                    message:
+                        "the event's 'requires' does not hold for the current state of \(name):\(event.aggregateID)",
                     specPath: requires.path)
             }
         }

@@ -114,7 +114,11 @@ public struct CompiledSpec: Sendable {
                 let type = try requireAggregateType(next.aggregateType)
                 let key = "\(next.aggregateType):\(next.aggregateID)"
                 let current: (state: JSON, version: Int)
-                if let known = aggregates[key] { current = known } else { current = try await loadState(next.aggregateType, next.aggregateID) }
+                if let known = aggregates[key] {
+                    current = known
+                } else {
+                    current = try await loadState(next.aggregateType, next.aggregateID)
+                }
                 let impliedEvent = SpecEvent(
                     type: next.eventType, data: next.data, metadata: cause.metadata, aggregateType: next.aggregateType,
                     aggregateID: next.aggregateID, version: current.version + 1, timestamp: cause.timestamp)
@@ -123,7 +127,8 @@ public struct CompiledSpec: Sendable {
                     after = try type.apply(impliedEvent, to: current.state)
                 } catch {
                     var refused = error
-                    refused.message = "implied event '\(key)/\(next.eventType)' (from \(next.specPath)) refused: \(error.message)"
+                    refused.message =
+                        "implied event '\(key)/\(next.eventType)' (from \(next.specPath)) refused: \(error.message)"
                     throw refused
                 }
                 aggregates[key] = (after, impliedEvent.version)
