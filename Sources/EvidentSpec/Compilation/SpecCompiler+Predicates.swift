@@ -101,7 +101,8 @@ extension SpecCompiler {
     }
 
     /// Compiles a `where`: a predicate (an object whose single key is a predicate operator) or a match (an
-    /// object of element fields to values, all of which must be equal). The element is in `slot`.
+    /// object of element fields to values, all of which must be equal). The element is in `slot`. As in
+    /// predicates, a missing reference in a match value reads as null.
     mutating func compileWhere(_ json: JSON, at path: SpecPath, scope: VariableScope, slot: Int) -> ElementTest? {
         guard case .object(let members) = json, !members.isEmpty else {
             report(
@@ -116,7 +117,7 @@ extension SpecCompiler {
         let outerReads = readSlots
         readSlots = []
         let fields = members.keys.sorted().map { key in
-            (key, compileValue(members[key]!, at: path.key(key), scope: scope))
+            (key, compileValue(members[key]!, at: path.key(key), scope: scope, missingAsNull: true))
         }
         let readsElement = readSlots.contains(slot)
         readSlots.formUnion(outerReads)

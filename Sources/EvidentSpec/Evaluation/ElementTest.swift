@@ -15,17 +15,14 @@ enum ElementTest: Sendable {
         defer { context.variables[slot] = .null }
         switch self {
         case .match(let fields, perElement: false):
-            var expected: [(String, JSON)] = []
-            expected.reserveCapacity(fields.count)
-            for (key, value) in fields { expected.append((key, try value.evaluate(state, context))) }
+            let expected = try Self.expectedFields(fields, state: state, context: context)
             for (index, element) in elements.enumerated() where Self.matches(element, expected) {
                 indices.append(index)
             }
         case .match(let fields, perElement: true):
             for (index, element) in elements.enumerated() {
                 context.variables[slot] = element
-                var expected: [(String, JSON)] = []
-                for (key, value) in fields { expected.append((key, try value.evaluate(state, context))) }
+                let expected = try Self.expectedFields(fields, state: state, context: context)
                 if Self.matches(element, expected) { indices.append(index) }
             }
         case .predicate(let predicate):
@@ -37,7 +34,18 @@ enum ElementTest: Sendable {
         return indices
     }
 
-    private static func matches(_ element: JSON, _ expected: [(String, JSON)]) -> Bool {
+    /// The values a match expects, evaluated.
+    static func expectedFields(
+        _ fields: [(String, CompiledValue)], state: JSON, context: EvaluationContext
+    ) throws(EvaluationSignal) -> [(String, JSON)] {
+        var expected: [(String, JSON)] = []
+        expected.reserveCapacity(fields.count)
+        for (key, value) in fields { expected.append((key, try value.evaluate(state, context))) }
+        return expected
+    }
+
+    /// Whether `element` is an object whose fields equal the expected values.
+    static func matches(_ element: JSON, _ expected: [(String, JSON)]) -> Bool {
         guard case .object(let fields) = element else { return false }
         for (key, value) in expected {
             guard let actual = fields[key], actual == value else { return false }

@@ -101,6 +101,9 @@ extension SpecCompiler {
         let value = valueArgument(arguments, "value", at: path, scope: inner)
         var replacement: CompiledValue?
         var merging = false
+        let outerReads = readSlots
+        readSlots = []
+        defer { readSlots.formUnion(outerReads) }
         if op == "update_where" {
             switch (arguments["set"], arguments["merge"]) {
             case (let set?, nil): replacement = compileValue(set, at: path.key("set"), scope: inner)
@@ -118,6 +121,10 @@ extension SpecCompiler {
                 throw .failure("'\(op)' needs an array at \(targetText), found \(current.kindPhrase)")
             }
             return elements
+        }
+        if case .match(let fields, perElement: false)? = test, op != "map", !readSlots.contains(slot) {
+            return compileMatchOp(
+                op, fields, replacement: replacement, merging: merging, target: target, targetText: targetText)
         }
         switch op {
         case "remove", "filter":
@@ -198,6 +205,44 @@ extension SpecCompiler {
         }
     }
 
+    /// The fast form of `remove`, `filter` and `update_where` when `where` is a match whose values, and the
+    /// replacement, do not read the element: everything is evaluated once, then the array is changed in place
+    /// in one pass that cannot fail (a matching element is always an object).
+    private func compileMatchOp(
+        _ op: String, _ fields: [(String, CompiledValue)], replacement: CompiledValue?, merging: Bool,
+        target: [PathSegment], targetText: String
+    ) -> OpRunner? {
+        if op == "update_where" && replacement == nil { return nil }
+        let removesMatches = op == "remove"
+        return { state, context throws(EvaluationSignal) in
+            let expected = try ElementTest.expectedFields(fields, state: state, context: context)
+            let new = try replacement?.evaluate(state, context)
+            if merging, let new, new.object == nil {
+                throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
+            }
+            try state.modify(at: target, creating: false) { slot throws(EvaluationSignal) in
+                switch slot {
+                case nil, .null?: return
+                default: break
+                }
+                try Self.withArray(&slot, op: op, target: targetText) { elements in
+                    guard let new else {
+                        return elements.removeAll { ElementTest.matches($0, expected) == removesMatches }
+                    }
+                    for index in elements.indices where ElementTest.matches(elements[index], expected) {
+                        guard merging, case .object(let patch) = new, case .object(var fields) = elements[index] else {
+                            elements[index] = new
+                            continue
+                        }
+                        elements[index] = .null
+                        Self.merge(patch, into: &fields, deep: false)
+                        elements[index] = .object(fields)
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs `body` on the array in `slot` (created when missing or null); fails when it holds anything else.
     static func withArray(
         _ slot: inout JSON?, op: String, target: String, _ body: (inout [JSON]) -> Void
@@ -211,7 +256,7 @@ extension SpecCompiler {
             body(&elements)
             slot = .array(elements)
         } else {
-            throw .failure("cannot \(op) to \(target): it holds \(slot!.kindPhrase), not an array")
+            throw .failure("'\(op)' needs an array at \(target), found \(slot!.kindPhrase)")
         }
     }
 }

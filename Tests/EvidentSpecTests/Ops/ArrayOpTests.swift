@@ -17,7 +17,7 @@ struct ArrayOpTests {
     @Test func appendToAStringFails() throws {
         let error = try Fixture.failure(#"{"append": {"target": "tags", "value": "x"}}"#, state: ["tags": "x"])
         #expect(error.code == .handlerFailed)
-        #expect(error.message.contains("not an array"))
+        #expect(error.message == "'append' needs an array at 'tags', found a string")
     }
 
     @Test func removeWithWhereRemovesMatchingElements() throws {
@@ -134,5 +134,23 @@ struct ArrayOpTests {
         let keyed = try Fixture.run(
             #"{"append_unique": {"target": "items", "key": "id", "value": {"id": "a", "qty": 5}}}"#, state: items)
         #expect(keyed == items)
+    }
+
+    @Test func matchValuesMayReadTheElement() throws {
+        let state = try Fixture.run(
+            #"{"remove": {"target": "items", "where": {"id": "$item.id"}}}"#,
+            state: .parse(#"{"items": [{"id": 1}, {"x": 2}, 3]}"#))
+        #expect(state == .parse(#"{"items": [{"x": 2}, 3]}"#))
+    }
+
+    @Test func updateWhereWithAMatchSetsEveryMatchAndChecksTheMergeValue() throws {
+        let state = try Fixture.run(
+            #"{"update_where": {"target": "items", "where": {"qty": 2}, "set": "gone"}}"#, state: items)
+        #expect(state["items"]?.array?[1] == "gone")
+        let error = try Fixture.failure(
+            #"{"update_where": {"target": "items", "where": {"id": "a"}, "merge": "$.data.n"}}"#, data: ["n": 1],
+            state: items)
+        #expect(error.message.contains("needs an object to merge"))
+        #expect(try Fixture.run(#"{"update_where": {"target": "nope", "where": {"id": "a"}, "set": 1}}"#) == [:])
     }
 }
