@@ -28,13 +28,24 @@ struct SpecCompiler {
         return bound
     }
 
-    /// The spec body: the document itself, or what its `{"spec": …}` wrapper holds.
+    /// The spec body: what a `{"spec": …}` wrapper holds, or the document itself when it has no wrapper.
     static func unwrap(_ document: JSON) -> JSON {
-        if case .object(let members) = document, members.count == 1, let body = members["spec"] {
+        if case .object(let members) = document, members["aggregate_types"] == nil, let body = members["spec"] {
             body
         } else {
             document
         }
+    }
+
+    /// Checks and compiles a spec document, with or without its `{"spec": …}` wrapper.
+    mutating func compileDocument(_ document: JSON) -> (aggregates: [String: CompiledAggregateType], rules: SpecRules) {
+        let body = Self.unwrap(document)
+        if case .object(let members) = document, body != document {
+            for key in members.keys.sorted() where key != "spec" {
+                report(.root.key(key), "unknown key '\(key)' next to 'spec'; the wrapper holds only 'spec'")
+            }
+        }
+        return compile(body)
     }
 
     /// Checks and compiles a spec body.

@@ -34,8 +34,7 @@ extension SpecCompiler {
                 }
             }
         case "upsert", "append_unique":
-            let key = op == "upsert" ? fieldArgument(arguments, "key", at: path) : nil
-            let optionalKey = op == "append_unique" ? fieldArgument(arguments, "key", at: path) : nil
+            let key = fieldArgument(arguments, "key", at: path)
             let merging = flagArgument(arguments, "merge", at: path)
             guard let value = valueArgument(arguments, "value", at: path, scope: scope) else { return nil }
             if op == "upsert" {
@@ -62,12 +61,12 @@ extension SpecCompiler {
             }
             return { state, context throws(EvaluationSignal) in
                 let element = try value.evaluate(state, context)
-                let id = optionalKey.flatMap { element[$0] }
+                let id = key.flatMap { element[$0] }
                 try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
                     try Self.withArray(&slot, op: op, target: targetText) { elements in
                         let present =
-                            if let optionalKey, let id {
-                                elements.contains { $0[optionalKey] == id }
+                            if let key, let id {
+                                elements.contains { $0[key] == id }
                             } else {
                                 elements.contains(element)
                             }

@@ -26,7 +26,7 @@ public struct CompiledSpec: Sendable {
     public init(_ document: JSON) throws(SpecValidationError) {
         let body = SpecCompiler.unwrap(document)
         var compiler = SpecCompiler()
-        let (aggregates, rules) = compiler.compile(body)
+        let (aggregates, rules) = compiler.compileDocument(document)
         guard compiler.problems.isEmpty else { throw SpecValidationError(problems: compiler.problems) }
         self.document = body
         self.contentHash = SHA256.hexDigest(body.serialized())
@@ -48,7 +48,7 @@ public struct CompiledSpec: Sendable {
     /// Every problem in a spec, each with its path; empty when the spec is valid.
     public static func problems(in document: JSON) -> [SpecProblem] {
         var compiler = SpecCompiler()
-        _ = compiler.compile(SpecCompiler.unwrap(document))
+        _ = compiler.compileDocument(document)
         return compiler.problems
     }
 

@@ -112,6 +112,12 @@ struct SpecValidationTests {
         #expect(spec.aggregateType("a")?.eventTypes == ["e"])
     }
 
+    @Test func keysBesideTheWrapperAreProblems() throws {
+        let problems = try Fixture.problems(
+            #"{"spec": {"aggregate_types": {"a": {"events": {}}}, "agent_types": ["user"]}, "version": 2}"#)
+        #expect(problems.map(\.path) == ["version"])
+    }
+
     @Test func malformedJSONIsOneProblem() {
         #expect(throws: SpecValidationError.self) { try CompiledSpec(parsing: "{") }
     }
