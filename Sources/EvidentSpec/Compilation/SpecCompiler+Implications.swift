@@ -25,7 +25,9 @@ extension SpecCompiler {
     private mutating func compileImplication(_ json: JSON, at path: SpecPath, iterating: Bool) -> CompiledImplication? {
         let required = iterating ? ["over", "emit"] : ["emit"]
         let optional = iterating ? ["as", "condition"] : ["condition"]
-        guard let arguments = arguments(json, of: iterating ? "map" : "implication", at: path, required: required, optional: optional)
+        guard
+            let arguments = arguments(
+                json, of: iterating ? "map" : "implication", at: path, required: required, optional: optional)
         else { return nil }
         var scope = VariableScope()
         var iteration: CompiledImplication.Iteration?
@@ -48,19 +50,23 @@ extension SpecCompiler {
         let emitPath = path.key("emit")
         guard
             let emit = self.arguments(
-                emitJSON, of: "emit", at: emitPath, required: ["aggregate_type", "id", "event_type"], optional: ["data"])
+                emitJSON, of: "emit", at: emitPath, required: ["aggregate_type", "id", "event_type"], optional: ["data"]
+            )
         else { return nil }
         let aggregateType = emit["aggregate_type"]?.string
         let eventType = emit["event_type"]?.string
         if let json = emit["aggregate_type"] {
             if let aggregateType, declaredEvents[aggregateType] == nil {
-                report(emitPath.key("aggregate_type"), "no aggregate type '\(aggregateType)' is declared in 'aggregate_types'")
+                report(
+                    emitPath.key("aggregate_type"),
+                    "no aggregate type '\(aggregateType)' is declared in 'aggregate_types'")
             } else if aggregateType == nil {
                 report(emitPath.key("aggregate_type"), "must be the name of an aggregate type, not \(json.kindPhrase)")
             }
         }
         if let json = emit["event_type"] {
-            if let eventType, let aggregateType, let events = declaredEvents[aggregateType], !events.contains(eventType) {
+            if let eventType, let aggregateType, let events = declaredEvents[aggregateType], !events.contains(eventType)
+            {
                 report(emitPath.key("event_type"), "aggregate type '\(aggregateType)' declares no event '\(eventType)'")
             } else if eventType == nil {
                 report(emitPath.key("event_type"), "must be the name of an event type, not \(json.kindPhrase)")

@@ -18,7 +18,9 @@ extension SpecCompiler {
         let argumentPath = path.key(name)
         switch name {
         case "equals", "not_equals", "gt", "gte", "lt", "lte":
-            guard let (lhs, rhs) = pair(argument, of: name, at: argumentPath, scope: scope) else { return { _, _ in false } }
+            guard let (lhs, rhs) = pair(argument, of: name, at: argumentPath, scope: scope) else {
+                return { _, _ in false }
+            }
             let test: @Sendable (JSON, JSON) -> Bool =
                 switch name {
                 case "equals": { $0 == $1 }
@@ -36,7 +38,8 @@ extension SpecCompiler {
                 return { _, _ in false }
             }
             if let constant = list.constant, constant.array == nil {
-                report(argumentPath.index(1), "'\(name)' needs an array as its second value, not \(constant.kindPhrase)")
+                report(
+                    argumentPath.index(1), "'\(name)' needs an array as its second value, not \(constant.kindPhrase)")
             }
             let negated = name == "not_in"
             return { state, context throws(EvaluationSignal) in
@@ -51,7 +54,9 @@ extension SpecCompiler {
                 report(argumentPath, "'exists' takes a reference, such as {\"exists\": \"$.data.note\"}")
                 return { _, _ in false }
             }
-            guard let reference = compileReference(text, at: argumentPath, scope: scope) else { return { _, _ in false } }
+            guard let reference = compileReference(text, at: argumentPath, scope: scope) else {
+                return { _, _ in false }
+            }
             return { state, context in
                 guard let value = reference.lookup(state: state, context: context) else { return false }
                 return !value.isNull
@@ -96,24 +101,26 @@ extension SpecCompiler {
     }
 
     /// Compiles a `where`: a predicate (an object whose single key is a predicate operator) or a match (an
-    /// object of element fields to values, all of which must be equal). The element is in `slot`.
-    mutating func compileWhere(_ json: JSON, at path: SpecPath, scope: VariableScope, slot: Int) -> PredicateEvaluator {
+    /// object of element fields to values, all of which must be equal). The element is in `slot`. As in
+    /// predicates, a missing reference in a match value reads as null.
+    mutating func compileWhere(_ json: JSON, at path: SpecPath, scope: VariableScope, slot: Int) -> ElementTest? {
         guard case .object(let members) = json, !members.isEmpty else {
-            report(path, "'where' takes a match such as {\"id\": \"$.data.id\"} or a predicate such as {\"gt\": [\"$item.qty\", 0]}")
-            return { _, _ in false }
+            report(
+                path,
+                "'where' takes a match such as {\"id\": \"$.data.id\"} or a predicate such as {\"gt\": [\"$item.qty\", 0]}"
+            )
+            return nil
         }
         if members.count == 1, let name = members.keys.first, Self.predicateOperators.contains(name) {
-            return compilePredicate(json, at: path, scope: scope)
+            return .predicate(compilePredicate(json, at: path, scope: scope))
         }
+        let outerReads = readSlots
+        readSlots = []
         let fields = members.keys.sorted().map { key in
-            (key, compileValue(members[key]!, at: path.key(key), scope: scope))
+            (key, compileValue(members[key]!, at: path.key(key), scope: scope, missingAsNull: true))
         }
-        return { state, context throws(EvaluationSignal) in
-            guard case .object(let element) = context.variables[slot] else { return false }
-            for (key, expected) in fields {
-                guard let actual = element[key], actual == (try expected.evaluate(state, context)) else { return false }
-            }
-            return true
-        }
+        let readsElement = readSlots.contains(slot)
+        readSlots.formUnion(outerReads)
+        return .match(fields, perElement: readsElement)
     }
 }

@@ -58,6 +58,7 @@ extension SpecCompiler {
                     + "element variable ('$item' or the op's 'as') only inside its element op")
             return nil
         }
+        readSlots.insert(slot)
         return make(.variable(slot: slot), rest)
     }
 

@@ -1,7 +1,9 @@
 import Evident
 
 extension SpecCompiler {
-    static let templateForms = ["$", "$merge", "$literal", "$add", "$subtract", "$multiply", "$concat", "$coalesce", "$length"]
+    static let templateForms = [
+        "$", "$merge", "$literal", "$add", "$subtract", "$multiply", "$concat", "$coalesce", "$length",
+    ]
 
     /// Compiles a value: a reference, a literal, an array evaluated element by element, or a template.
     ///
@@ -20,7 +22,9 @@ extension SpecCompiler {
                 try reference.resolve(state: state, context: context)
             }
         case .array(let elements):
-            let compiled = elements.enumerated().map { compileValue($0.element, at: path.index($0.offset), scope: scope) }
+            let compiled = elements.enumerated().map {
+                compileValue($0.element, at: path.index($0.offset), scope: scope)
+            }
             if compiled.allSatisfy({ $0.constant != nil }) { return .constant(.array(compiled.map { $0.constant! })) }
             return .dynamic { state, context throws(EvaluationSignal) in
                 var result: [JSON] = []
@@ -77,7 +81,8 @@ extension SpecCompiler {
         return elements
     }
 
-    private mutating func compileValues(_ elements: [JSON], at path: SpecPath, scope: VariableScope) -> [CompiledValue] {
+    private mutating func compileValues(_ elements: [JSON], at path: SpecPath, scope: VariableScope) -> [CompiledValue]
+    {
         elements.enumerated().map { compileValue($0.element, at: path.index($0.offset), scope: scope) }
     }
 
@@ -134,7 +139,8 @@ extension SpecCompiler {
             guard let elements = operands(argument, of: form, at: path) else { return .constant(.null) }
             let values = compileValues(elements, at: path, scope: scope)
             return .dynamic { state, context throws(EvaluationSignal) in
-                try Self.concatenate(values.map { value throws(EvaluationSignal) in try value.evaluate(state, context) })
+                try Self.concatenate(
+                    values.map { value throws(EvaluationSignal) in try value.evaluate(state, context) })
             }
         case "$coalesce":
             guard let elements = operands(argument, of: form, at: path) else { return .constant(.null) }
@@ -163,7 +169,9 @@ extension SpecCompiler {
             switch value {
             case .string(let string): text += string
             case .int, .double, .bool: text += value.serializedString()
-            default: throw .failure("'$concat' joins strings, numbers and booleans (or only arrays), got \(value.kindPhrase)")
+            default:
+                throw .failure(
+                    "'$concat' joins strings, numbers and booleans (or only arrays), got \(value.kindPhrase)")
             }
         }
         return .string(text)

@@ -9,6 +9,8 @@ struct SpecCompiler {
     private(set) var problems: [SpecProblem] = []
     /// The most variable slots the event being compiled needs.
     var variableCount = 0
+    /// The variable slots read by the references compiled so far, to tell element-independent values apart.
+    var readSlots: Set<Int> = []
     /// The event types of every aggregate type, known before any handler is compiled, for implications.
     var declaredEvents: [String: Set<String>] = [:]
 
@@ -26,9 +28,24 @@ struct SpecCompiler {
         return bound
     }
 
-    /// The spec body: the document itself, or what its `{"spec": …}` wrapper holds.
+    /// The spec body: what a `{"spec": …}` wrapper holds, or the document itself when it has no wrapper.
     static func unwrap(_ document: JSON) -> JSON {
-        if case .object(let members) = document, members.count == 1, let body = members["spec"] { body } else { document }
+        if case .object(let members) = document, members["aggregate_types"] == nil, let body = members["spec"] {
+            body
+        } else {
+            document
+        }
+    }
+
+    /// Checks and compiles a spec document, with or without its `{"spec": …}` wrapper.
+    mutating func compileDocument(_ document: JSON) -> (aggregates: [String: CompiledAggregateType], rules: SpecRules) {
+        let body = Self.unwrap(document)
+        if case .object(let members) = document, body != document {
+            for key in members.keys.sorted() where key != "spec" {
+                report(.root.key(key), "unknown key '\(key)' next to 'spec'; the wrapper holds only 'spec'")
+            }
+        }
+        return compile(body)
     }
 
     /// Checks and compiles a spec body.
@@ -82,7 +99,9 @@ struct SpecCompiler {
     /// Checks `^[a-z][a-z0-9_]*$`.
     mutating func checkName(_ name: String, at path: SpecPath, kind: String) {
         guard !Self.isSnakeCase(name) else { return }
-        report(path, "'\(name)' is not a valid \(kind) name: use lower-case snake_case (a-z, 0-9, _), starting with a letter")
+        report(
+            path,
+            "'\(name)' is not a valid \(kind) name: use lower-case snake_case (a-z, 0-9, _), starting with a letter")
     }
 
     static func isSnakeCase(_ name: String) -> Bool {
@@ -120,7 +139,8 @@ struct SpecCompiler {
     private mutating func checkModules(_ json: JSON?, at path: SpecPath) {
         guard let json else { return }
         guard case .object(let modules) = json else {
-            report(path, "must be an object of module names to lists of aggregate types, such as {\"cache\": [\"order\"]}")
+            report(
+                path, "must be an object of module names to lists of aggregate types, such as {\"cache\": [\"order\"]}")
             return
         }
         for name in modules.keys.sorted() {
@@ -196,7 +216,8 @@ struct SpecCompiler {
         if let requiresJSON = members["requires"] {
             let requiresPath = path.key("requires")
             requires = CompiledPredicate(
-                path: requiresPath.description, evaluate: compilePredicate(requiresJSON, at: requiresPath, scope: scope))
+                path: requiresPath.description, evaluate: compilePredicate(requiresJSON, at: requiresPath, scope: scope)
+            )
         }
         var implications: [CompiledImplication] = []
         if let implicationsJSON = members["implications"] {

@@ -22,17 +22,14 @@ extension JSON {
     ) throws(EvaluationSignal) {
         guard depth < path.count else { return try body(&slot) }
         let segment = path[depth]
-        switch slot {
-        case nil, .null?:
-            guard creating else { return }
-            var members: [String: JSON] = [:]
-            defer { slot = .object(members) }
-            try modify(&members[segment.description], path: path, depth: depth + 1, creating: creating, body)
-        case .object(var members)?:
+        // Each container is bound with `if case`, then cleared from `slot`, so the bound copy is the only
+        // reference and is changed in place (a `switch` would keep its subject alive to the end).
+        if case .object(var members)? = slot {
             slot = nil
             defer { slot = .object(members) }
-            try modify(&members[segment.description], path: path, depth: depth + 1, creating: creating, body)
-        case .array(var elements)?:
+            return try modify(&members[segment.description], path: path, depth: depth + 1, creating: creating, body)
+        }
+        if case .array(var elements)? = slot {
             guard case .index(let index) = segment else {
                 throw .failure("'\(path[..<depth].dotted)' is an array: '\(segment)' is not an index")
             }
@@ -47,11 +44,16 @@ extension JSON {
                 if let element { elements[index] = element } else { elements.remove(at: index) }
                 slot = .array(elements)
             }
-            try modify(&element, path: path, depth: depth + 1, creating: creating, body)
-        case let value?:
-            let place = depth == 0 ? "the state" : "'\(path[..<depth].dotted)'"
-            throw .failure("cannot reach '\(path.dotted)': \(place) is \(value.kindPhrase), not an object or array")
+            return try modify(&element, path: path, depth: depth + 1, creating: creating, body)
         }
+        guard let value = slot, !value.isNull else {
+            guard creating else { return }
+            var members: [String: JSON] = [:]
+            defer { slot = .object(members) }
+            return try modify(&members[segment.description], path: path, depth: depth + 1, creating: creating, body)
+        }
+        let place = depth == 0 ? "the state" : "'\(path[..<depth].dotted)'"
+        throw .failure("cannot reach '\(path.dotted)': \(place) is \(value.kindPhrase), not an object or array")
     }
 
     /// The kind of value with an article, for messages: `a string`, `an object`.

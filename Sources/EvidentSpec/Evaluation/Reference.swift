@@ -46,23 +46,23 @@ struct Reference: Sendable {
     }
 
     private func rootValue(state: JSON, context: EvaluationContext) -> JSON? {
-        let event = context.event
+        // Each case reads `context.event` in place: binding the event to a local would copy all its fields.
         switch root {
-        case .data: return event.data
+        case .data: return context.event.data
         case .state: return state
         case .variable(let slot): return context.variables[slot]
-        case .eventType: return .string(event.type)
-        case .key: return .string("\(event.aggregateType):\(event.aggregateID)")
-        case .id: return .string(event.aggregateID)
-        case .version: return .int(event.version)
-        case .timestamp: return .int(event.unixSeconds)
-        case .actor: return event.metadata.actor.map { ["type": .string($0.type), "id": .string($0.id)] }
-        case .target: return event.metadata.target.map { ["type": .string($0.type), "id": .string($0.id)] }
+        case .eventType: return .string(context.event.type)
+        case .key: return .string("\(context.event.aggregateType):\(context.event.aggregateID)")
+        case .id: return .string(context.event.aggregateID)
+        case .version: return .int(context.event.version)
+        case .timestamp: return .int(context.event.unixSeconds)
+        case .actor: return context.event.metadata.actor.map { ["type": .string($0.type), "id": .string($0.id)] }
+        case .target: return context.event.metadata.target.map { ["type": .string($0.type), "id": .string($0.id)] }
         case .metadata:
-            var object = event.metadata.json.object ?? [:]
-            object["timestamp"] = .int(event.unixSeconds)
+            var object = context.event.metadata.json.object ?? [:]
+            object["timestamp"] = .int(context.event.unixSeconds)
             return .object(object)
-        case .metadataMember(let name): return event.metadata.json[name]
+        case .metadataMember(let name): return context.event.metadata.json[name]
         }
     }
 }

@@ -35,7 +35,9 @@ public enum Identifiers {
             return uuid(bytes[..<colon], in: id).flatMap { uuid in
                 guard !tag.isEmpty, tag.count <= 64, tag.allSatisfy(isTagByte) else {
                     return .failure(
-                        Reason(message: "'\(id)' has a malformed tag: after ':' write 1 to 64 letters, digits, '_' or '-'"))
+                        Reason(
+                            message: "'\(id)' has a malformed tag: after ':' write 1 to 64 letters, digits, '_' or '-'")
+                    )
                 }
                 return .success(uuid + ":" + String(decoding: tag, as: UTF8.self))
             }
@@ -66,7 +68,10 @@ public enum Identifiers {
             let isHyphenPlace = [8, 13, 18, 23].contains(offset)
             guard isHyphenPlace ? byte == UInt8(ascii: "-") : hexValue(byte) != nil else {
                 return .failure(
-                    Reason(message: "'\(id)' is not a valid id: '\(text)' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"))
+                    Reason(
+                        message:
+                            "'\(id)' is not a valid id: '\(text)' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+                )
             }
         }
         let start = bytes.startIndex

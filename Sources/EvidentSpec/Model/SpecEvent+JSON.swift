@@ -11,7 +11,8 @@ extension SpecEvent {
         }
         let metadata: EventMetadata
         do {
-            metadata = try json["metadata"].map { metadata throws(EventStoreError) in try EventMetadata(json: metadata) }
+            metadata =
+                try json["metadata"].map { metadata throws(EventStoreError) in try EventMetadata(json: metadata) }
                 ?? EventMetadata()
         } catch {
             throw SpecError(code: .malformedEvent, message: error.message)

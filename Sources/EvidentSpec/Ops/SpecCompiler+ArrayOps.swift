@@ -34,8 +34,7 @@ extension SpecCompiler {
                 }
             }
         case "upsert", "append_unique":
-            let key = op == "upsert" ? fieldArgument(arguments, "key", at: path) : nil
-            let optionalKey = op == "append_unique" ? fieldArgument(arguments, "key", at: path) : nil
+            let key = fieldArgument(arguments, "key", at: path)
             let merging = flagArgument(arguments, "merge", at: path)
             guard let value = valueArgument(arguments, "value", at: path, scope: scope) else { return nil }
             if op == "upsert" {
@@ -62,12 +61,12 @@ extension SpecCompiler {
             }
             return { state, context throws(EvaluationSignal) in
                 let element = try value.evaluate(state, context)
-                let id = optionalKey.flatMap { element[$0] }
+                let id = key.flatMap { element[$0] }
                 try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
                     try Self.withArray(&slot, op: op, target: targetText) { elements in
                         let present =
-                            if let optionalKey, let id {
-                                elements.contains { $0[optionalKey] == id }
+                            if let key, let id {
+                                elements.contains { $0[key] == id }
                             } else {
                                 elements.contains(element)
                             }
@@ -85,8 +84,8 @@ extension SpecCompiler {
     }
 
     /// `remove` with `where`, `filter`, `map` and `update_where`: ops that evaluate something per element,
-    /// with the element bound. They read the array, build the new one, then write it, so a failure or a skip
-    /// midway leaves the state as it was.
+    /// with the element bound. They evaluate everything first, then write, so a failure or a skip midway
+    /// leaves the state as it was; the write happens in place once the array is no longer shared.
     private mutating func compileElementOp(
         _ op: String, _ arguments: [String: JSON], target: [PathSegment], targetText: String, at path: SpecPath,
         scope: VariableScope
@@ -97,10 +96,13 @@ extension SpecCompiler {
             elementName = name
         }
         let (inner, slot) = bind(elementName, in: scope)
-        let test = arguments["where"].map { compileWhere($0, at: path.key("where"), scope: inner, slot: slot) }
+        let test = arguments["where"].flatMap { compileWhere($0, at: path.key("where"), scope: inner, slot: slot) }
         let value = valueArgument(arguments, "value", at: path, scope: inner)
         var replacement: CompiledValue?
         var merging = false
+        let outerReads = readSlots
+        readSlots = []
+        defer { readSlots.formUnion(outerReads) }
         if op == "update_where" {
             switch (arguments["set"], arguments["merge"]) {
             case (let set?, nil): replacement = compileValue(set, at: path.key("set"), scope: inner)
@@ -111,47 +113,132 @@ extension SpecCompiler {
             case (nil, nil): report(path, "'update_where' needs 'set' (replace the element) or 'merge' (merge into it)")
             }
         }
-        let keepsMatches = op == "filter"
-        let isMerge = merging
-        let transform: ElementTransform
-        switch op {
-        case "remove", "filter":
-            guard let test else { return nil }
-            transform = { element, state, context throws(EvaluationSignal) in
-                try test(state, context) == keepsMatches ? element : Optional<JSON>.none
-            }
-        case "map":
-            guard let value else { return nil }
-            transform = { _, state, context throws(EvaluationSignal) in try value.evaluate(state, context) }
-        default:
-            guard let test, let replacement else { return nil }
-            transform = { element, state, context throws(EvaluationSignal) in
-                guard try test(state, context) else { return element }
-                let new = try replacement.evaluate(state, context)
-                guard isMerge else { return new }
-                guard case .object(let patch) = new else {
-                    throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
-                }
-                guard case .object(var fields) = element else {
-                    throw .failure("cannot merge into an element of \(targetText): it is \(element.kindPhrase)")
-                }
-                Self.merge(patch, into: &fields, deep: false)
-                return .object(fields)
-            }
-        }
-        return { state, context throws(EvaluationSignal) in
-            guard let current = state.value(at: target), !current.isNull else { return }
+        /// The array at the target, or nil when there is nothing to do.
+        @Sendable func elements(in state: JSON) throws(EvaluationSignal) -> [JSON]? {
+            guard let current = state.value(at: target), !current.isNull else { return nil }
             guard case .array(let elements) = current else {
                 throw .failure("'\(op)' needs an array at \(targetText), found \(current.kindPhrase)")
             }
-            var result: [JSON] = []
-            result.reserveCapacity(elements.count)
-            defer { context.variables[slot] = .null }
-            for element in elements {
-                context.variables[slot] = element
-                if let new = try transform(element, state, &context) { result.append(new) }
+            return elements
+        }
+        if case .match(let fields, perElement: false)? = test, op != "map", !readSlots.contains(slot) {
+            return compileMatchOp(
+                op, fields, replacement: replacement, merging: merging, target: target, targetText: targetText)
+        }
+        switch op {
+        case "remove", "filter":
+            guard let test else { return nil }
+            let removesMatches = op == "remove"
+            return { state, context throws(EvaluationSignal) in
+                guard let array = try elements(in: state) else { return }
+                let matches = try test.matchingIndices(in: array, slot: slot, state: state, context: &context)
+                let count = array.count
+                guard removesMatches ? !matches.isEmpty : matches.count < count else { return }
+                try state.modify(at: target, creating: false) { slot throws(EvaluationSignal) in
+                    try Self.withArray(&slot, op: op, target: targetText) { elements in
+                        if removesMatches {
+                            for index in matches.reversed() { elements.remove(at: index) }
+                        } else {
+                            var kept: [JSON] = []
+                            kept.reserveCapacity(matches.count)
+                            for index in matches { kept.append(elements[index]) }
+                            elements = kept
+                        }
+                    }
+                }
             }
-            try state.modify(at: target, creating: true) { $0 = .array(result) }
+        case "map":
+            guard let value else { return nil }
+            return { state, context throws(EvaluationSignal) in
+                guard let array = try elements(in: state) else { return }
+                var result: [JSON] = []
+                result.reserveCapacity(array.count)
+                defer { context.variables[slot] = .null }
+                for element in array {
+                    context.variables[slot] = element
+                    result.append(try value.evaluate(state, context))
+                }
+                try state.modify(at: target, creating: true) { $0 = .array(result) }
+            }
+        default:
+            guard let test, let replacement else { return nil }
+            let isMerge = merging
+            return { state, context throws(EvaluationSignal) in
+                var updates: [(index: Int, value: JSON)] = []
+                do {
+                    guard let array = try elements(in: state) else { return }
+                    let matches = try test.matchingIndices(in: array, slot: slot, state: state, context: &context)
+                    guard !matches.isEmpty else { return }
+                    defer { context.variables[slot] = .null }
+                    for index in matches {
+                        context.variables[slot] = array[index]
+                        let new = try replacement.evaluate(state, context)
+                        if isMerge {
+                            guard case .object = new else {
+                                throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
+                            }
+                            guard case .object = array[index] else {
+                                throw .failure(
+                                    "cannot merge into an element of \(targetText): it is \(array[index].kindPhrase)")
+                            }
+                        }
+                        updates.append((index, new))
+                    }
+                }
+                guard !updates.isEmpty else { return }
+                try state.modify(at: target, creating: false) { slot throws(EvaluationSignal) in
+                    try Self.withArray(&slot, op: op, target: targetText) { elements in
+                        for (index, new) in updates {
+                            guard isMerge, case .object(let patch) = new, case .object(var fields) = elements[index]
+                            else {
+                                elements[index] = new
+                                continue
+                            }
+                            elements[index] = .null
+                            Self.merge(patch, into: &fields, deep: false)
+                            elements[index] = .object(fields)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fast form of `remove`, `filter` and `update_where` when `where` is a match whose values, and the
+    /// replacement, do not read the element: everything is evaluated once, then the array is changed in place
+    /// in one pass that cannot fail (a matching element is always an object).
+    private func compileMatchOp(
+        _ op: String, _ fields: [(String, CompiledValue)], replacement: CompiledValue?, merging: Bool,
+        target: [PathSegment], targetText: String
+    ) -> OpRunner? {
+        if op == "update_where" && replacement == nil { return nil }
+        let removesMatches = op == "remove"
+        return { state, context throws(EvaluationSignal) in
+            let expected = try ElementTest.expectedFields(fields, state: state, context: context)
+            let new = try replacement?.evaluate(state, context)
+            if merging, let new, new.object == nil {
+                throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
+            }
+            try state.modify(at: target, creating: false) { slot throws(EvaluationSignal) in
+                switch slot {
+                case nil, .null?: return
+                default: break
+                }
+                try Self.withArray(&slot, op: op, target: targetText) { elements in
+                    guard let new else {
+                        return elements.removeAll { ElementTest.matches($0, expected) == removesMatches }
+                    }
+                    for index in elements.indices where ElementTest.matches(elements[index], expected) {
+                        guard merging, case .object(let patch) = new, case .object(var fields) = elements[index] else {
+                            elements[index] = new
+                            continue
+                        }
+                        elements[index] = .null
+                        Self.merge(patch, into: &fields, deep: false)
+                        elements[index] = .object(fields)
+                    }
+                }
+            }
         }
     }
 
@@ -159,23 +246,19 @@ extension SpecCompiler {
     static func withArray(
         _ slot: inout JSON?, op: String, target: String, _ body: (inout [JSON]) -> Void
     ) throws(EvaluationSignal) {
-        switch slot {
-        case nil, .null?:
-            var elements: [JSON] = []
-            body(&elements)
-            slot = .array(elements)
-        case .array(var elements)?:
+        if case .array(var elements)? = slot {
             slot = nil
             body(&elements)
             slot = .array(elements)
-        case let other?:
-            throw .failure("cannot \(op) to \(target): it holds \(other.kindPhrase), not an array")
+        } else if slot == nil || slot!.isNull {
+            var elements: [JSON] = []
+            body(&elements)
+            slot = .array(elements)
+        } else {
+            throw .failure("'\(op)' needs an array at \(target), found \(slot!.kindPhrase)")
         }
     }
 }
-
-/// What an element op does with one element (bound in the context): its replacement, or nil to drop it.
-private typealias ElementTransform = @Sendable (JSON, JSON, inout EvaluationContext) throws(EvaluationSignal) -> JSON?
 
 extension JSON {
     /// The value at a dot path, or nil when some step is missing.

@@ -22,7 +22,9 @@ extension SpecCompiler {
         guard let arguments = arguments(json, of: op, at: path, required: ["bind", "in"]) else { return nil }
         guard case .object(let binds)? = arguments["bind"] else {
             if arguments["bind"] != nil {
-                report(path.key("bind"), "'bind' must be an object of variable names to values, such as {\"$total\": \"$.data.total\"}")
+                report(
+                    path.key("bind"),
+                    "'bind' must be an object of variable names to values, such as {\"$total\": \"$.data.total\"}")
             }
             return nil
         }

@@ -14,7 +14,9 @@ extension SpecCompiler {
         case .object:
             return compileOp(json, at: path, scope: scope).map { [$0] } ?? []
         default:
-            report(path, "must be an op, such as {\"set\": {\"target\": \"status\", \"value\": \"open\"}}, or an array of ops")
+            report(
+                path,
+                "must be an op, such as {\"set\": {\"target\": \"status\", \"value\": \"open\"}}, or an array of ops")
             return []
         }
     }
@@ -51,11 +53,15 @@ extension SpecCompiler {
         _ json: JSON, of op: String, at path: SpecPath, required: [String], optional: [String] = []
     ) -> [String: JSON]? {
         guard case .object(let arguments) = json else {
-            report(path, "the arguments of '\(op)' must be an object with \((required + optional).joined(separator: ", "))")
+            report(
+                path, "the arguments of '\(op)' must be an object with \((required + optional).joined(separator: ", "))"
+            )
             return nil
         }
         for key in arguments.keys.sorted() where !required.contains(key) && !optional.contains(key) {
-            report(path.key(key), "'\(op)' takes no argument '\(key)'; it takes \((required + optional).joined(separator: ", "))")
+            report(
+                path.key(key),
+                "'\(op)' takes no argument '\(key)'; it takes \((required + optional).joined(separator: ", "))")
         }
         for key in required where arguments[key] == nil {
             report(path, "'\(op)' needs '\(key)'")
@@ -131,7 +137,9 @@ extension SpecCompiler {
         }
         let name = text.hasPrefix("$") ? String(text.dropFirst()) : text
         guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || first == "_",
-            name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" })
+            name.unicodeScalars.allSatisfy({
+                $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_"
+            })
         else {
             report(path, "'\(text)' is not a variable name: use '$' and a letter, then letters, digits or '_'")
             return nil

@@ -55,7 +55,9 @@ extension SpecCompiler {
         guard let key else {
             return { state, context throws(EvaluationSignal) in
                 let value = try operand.evaluate(state, context)
-                try state.modify(at: target, creating: creating) { slot throws(EvaluationSignal) in try write(value, &slot) }
+                try state.modify(at: target, creating: creating) { slot throws(EvaluationSignal) in
+                    try write(value, &slot)
+                }
             }
         }
         return { state, context throws(EvaluationSignal) in
@@ -78,16 +80,17 @@ extension SpecCompiler {
 
     /// Merges `patch` into the object in `slot` (created when missing or null); nested objects merge too when
     /// `deep`.
-    static func merge(_ patch: [String: JSON], into slot: inout JSON?, deep: Bool, target: String) throws(EvaluationSignal) {
-        switch slot {
-        case nil, .null?:
-            slot = .object(patch)
-        case .object(var members)?:
+    static func merge(_ patch: [String: JSON], into slot: inout JSON?, deep: Bool, target: String)
+        throws(EvaluationSignal)
+    {
+        if case .object(var members)? = slot {
             slot = nil
             merge(patch, into: &members, deep: deep)
             slot = .object(members)
-        case let other?:
-            throw .failure("cannot merge into '\(target)': it holds \(other.kindPhrase), not an object")
+        } else if slot == nil || slot!.isNull {
+            slot = .object(patch)
+        } else {
+            throw .failure("cannot merge into '\(target)': it holds \(slot!.kindPhrase), not an object")
         }
     }
 

@@ -14,10 +14,14 @@ public struct CompiledAggregateType: Sendable {
     let events: [String: EventDefinition]
     let rules: SpecRules
 
+    /// The most variable slots any of its events needs.
+    let variableCount: Int
+
     init(name: String, events: [String: EventDefinition], rules: SpecRules) {
         self.name = name
         self.events = events
         self.rules = rules
+        self.variableCount = events.values.map(\.variableCount).max() ?? 0
     }
 
     /// The event types this aggregate type declares, sorted.
@@ -52,13 +56,16 @@ public struct CompiledAggregateType: Sendable {
                 switch error {
                 case .skipped: holds = true
                 case .failed(let message, _):
-                    throw SpecError(code: .requirementFailed, message: "'requires' could not be evaluated: \(message)", specPath: requires.path)
+                    throw SpecError(
+                        code: .requirementFailed, message: "'requires' could not be evaluated: \(message)",
+                        specPath: requires.path)
                 }
             }
             guard holds else {
                 throw SpecError(
                     code: .requirementFailed,
-                    message: "the event's 'requires' does not hold for the current state of \(name):\(event.aggregateID)",
+                    message:
+                        "the event's 'requires' does not hold for the current state of \(name):\(event.aggregateID)",
                     specPath: requires.path)
             }
         }
@@ -73,31 +80,40 @@ public struct CompiledAggregateType: Sendable {
     public func fold(_ events: some Sequence<RecordedEvent>, onto start: FoldResult = FoldResult(state: initialState))
         -> FoldResult
     {
-        fold(events.lazy.map(SpecEvent.init), onto: start)
+        var result = start
+        var context: EvaluationContext?
+        for event in events { fold(SpecEvent(event), into: &result, context: &context) }
+        return result
     }
 
     /// Folds events, in stream order, onto `start`, like ``fold(_:onto:)-(Sequence<RecordedEvent>,_)``.
-    public func fold(_ events: some Sequence<SpecEvent>, onto start: FoldResult = FoldResult(state: initialState))
-        -> FoldResult
-    {
+    public func fold(_ events: [SpecEvent], onto start: FoldResult = FoldResult(state: initialState)) -> FoldResult {
         var result = start
-        for event in events {
-            result.version = event.version
-            do throws(SpecError) {
-                let definition = try definition(of: event.type)
-                var context = EvaluationContext(event: event, variableCount: definition.variableCount)
-                if definition.isAtomic {
-                    try run(definition, on: &result.state, context: &context)
-                } else {
-                    var next = result.state
-                    try run(definition, on: &next, context: &context)
-                    result.state = next
-                }
-            } catch {
-                result.errors.append(FoldError(version: event.version, error: error))
-            }
-        }
+        var context: EvaluationContext?
+        for event in events { fold(event, into: &result, context: &context) }
         return result
+    }
+
+    /// Folds one event; `context` is created for the first event and reused for the next ones.
+    private func fold(_ event: SpecEvent, into result: inout FoldResult, context: inout EvaluationContext?) {
+        result.version = event.version
+        if context == nil {
+            context = EvaluationContext(event: event, variableCount: variableCount)
+        } else {
+            context!.event = event
+        }
+        do throws(SpecError) {
+            let definition = try definition(of: event.type)
+            if definition.isAtomic {
+                try run(definition, on: &result.state, context: &context!)
+            } else {
+                var next = result.state
+                try run(definition, on: &next, context: &context!)
+                result.state = next
+            }
+        } catch {
+            result.errors.append(FoldError(version: event.version, error: error))
+        }
     }
 
     /// The events `event` implies, given the state after it: each `implications` entry whose condition

@@ -26,7 +26,7 @@ public struct CompiledSpec: Sendable {
     public init(_ document: JSON) throws(SpecValidationError) {
         let body = SpecCompiler.unwrap(document)
         var compiler = SpecCompiler()
-        let (aggregates, rules) = compiler.compile(body)
+        let (aggregates, rules) = compiler.compileDocument(document)
         guard compiler.problems.isEmpty else { throw SpecValidationError(problems: compiler.problems) }
         self.document = body
         self.contentHash = SHA256.hexDigest(body.serialized())
@@ -48,7 +48,7 @@ public struct CompiledSpec: Sendable {
     /// Every problem in a spec, each with its path; empty when the spec is valid.
     public static func problems(in document: JSON) -> [SpecProblem] {
         var compiler = SpecCompiler()
-        _ = compiler.compile(SpecCompiler.unwrap(document))
+        _ = compiler.compileDocument(document)
         return compiler.problems
     }
 
@@ -114,7 +114,11 @@ public struct CompiledSpec: Sendable {
                 let type = try requireAggregateType(next.aggregateType)
                 let key = "\(next.aggregateType):\(next.aggregateID)"
                 let current: (state: JSON, version: Int)
-                if let known = aggregates[key] { current = known } else { current = try await loadState(next.aggregateType, next.aggregateID) }
+                if let known = aggregates[key] {
+                    current = known
+                } else {
+                    current = try await loadState(next.aggregateType, next.aggregateID)
+                }
                 let impliedEvent = SpecEvent(
                     type: next.eventType, data: next.data, metadata: cause.metadata, aggregateType: next.aggregateType,
                     aggregateID: next.aggregateID, version: current.version + 1, timestamp: cause.timestamp)
@@ -123,7 +127,8 @@ public struct CompiledSpec: Sendable {
                     after = try type.apply(impliedEvent, to: current.state)
                 } catch {
                     var refused = error
-                    refused.message = "implied event '\(key)/\(next.eventType)' (from \(next.specPath)) refused: \(error.message)"
+                    refused.message =
+                        "implied event '\(key)/\(next.eventType)' (from \(next.specPath)) refused: \(error.message)"
                     throw refused
                 }
                 aggregates[key] = (after, impliedEvent.version)

@@ -1,5 +1,7 @@
 /// One event type of an aggregate type, compiled: its schema, handler, `requires` and `implications`.
-struct EventDefinition: Sendable {
+///
+/// A class, so looking one up per folded event costs one reference count, not a copy of every field.
+final class EventDefinition: Sendable {
     let name: String
     /// The event's path in the spec, `aggregate_types.order.events.was_placed`.
     let path: String
@@ -11,5 +13,19 @@ struct EventDefinition: Sendable {
     let variableCount: Int
 
     /// Whether the handler applies completely or not at all, so folding needs no copy to roll back.
-    var isAtomic: Bool { handler.count <= 1 && handler.allSatisfy(\.isAtomic) }
+    let isAtomic: Bool
+
+    init(
+        name: String, path: String, schema: JSONSchema, handler: [CompiledOp], requires: CompiledPredicate?,
+        implications: [CompiledImplication], variableCount: Int
+    ) {
+        self.name = name
+        self.path = path
+        self.schema = schema
+        self.handler = handler
+        self.requires = requires
+        self.implications = implications
+        self.variableCount = variableCount
+        self.isAtomic = handler.count <= 1 && handler.allSatisfy(\.isAtomic)
+    }
 }

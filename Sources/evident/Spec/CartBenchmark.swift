@@ -39,8 +39,12 @@ enum CartBenchmark {
         add("was_opened", ["customer": "c-1"])
         var step = 1
         while events.count < count {
-            add("item_was_added", ["sku": .string("sku-\(step)"), "quantity": .int(step % 5 + 1), "unit_price": .double(9.99)])
-            if step > 3 { add("item_quantity_was_changed", ["sku": .string("sku-\(step - 3)"), "quantity": .int(step % 7 + 1)]) }
+            add(
+                "item_was_added",
+                ["sku": .string("sku-\(step)"), "quantity": .int(step % 5 + 1), "unit_price": .double(9.99)])
+            if step > 3 {
+                add("item_quantity_was_changed", ["sku": .string("sku-\(step - 3)"), "quantity": .int(step % 7 + 1)])
+            }
             if step > 8 { add("item_was_removed", ["sku": .string("sku-\(step - 8)")]) }
             if step % 25 == 0 { add("discount_was_applied", ["code": "SPRING", "percent": .int(step % 30)]) }
             if step % 50 == 0 { add("was_checked_out", [:]) }

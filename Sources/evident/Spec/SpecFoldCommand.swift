@@ -38,7 +38,9 @@ struct SpecFoldCommand: AsyncParsableCommand {
         }
         var state = CompiledAggregateType.initialState
         var version = 0
-        for (offset, line) in try SpecFile.read(events).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in try SpecFile.read(events).split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             guard !line.allSatisfy(\.isWhitespace) else { continue }
             do {
                 version += 1

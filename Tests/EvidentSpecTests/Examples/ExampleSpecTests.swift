@@ -22,7 +22,8 @@ struct ExampleSpecTests {
         var events: [SpecEvent] = []
         for line in text.split(separator: "\n") where !line.isEmpty {
             let event = try SpecEvent(
-                json: try JSON(parsing: String(line)), aggregateType: aggregate, aggregateID: id, version: events.count + 1)
+                json: try JSON(parsing: String(line)), aggregateType: aggregate, aggregateID: id,
+                version: events.count + 1)
             state = try type.apply(event, to: state)
             events.append(event)
         }

@@ -4,8 +4,10 @@ import Testing
 @Suite("Identifiers")
 struct IdentifierTests {
     @Test func uuidsV4AndV5AreNormalizedToLowerCase() throws {
-        #expect(try Identifiers.normalize("7F3C2A10-5B7E-4C1D-9A2B-0C3D4E5F6A7B") == "7f3c2a10-5b7e-4c1d-9a2b-0c3d4e5f6a7b")
-        #expect(try Identifiers.normalize("886313e1-3b8a-5372-9b90-0c9aee199e5d") == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
+        #expect(
+            try Identifiers.normalize("7F3C2A10-5B7E-4C1D-9A2B-0C3D4E5F6A7B") == "7f3c2a10-5b7e-4c1d-9a2b-0c3d4e5f6a7b")
+        #expect(
+            try Identifiers.normalize("886313e1-3b8a-5372-9b90-0c9aee199e5d") == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
     }
 
     @Test func otherUUIDVersionsAndVariantsAreMalformed() {

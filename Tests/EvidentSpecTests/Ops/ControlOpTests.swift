@@ -5,7 +5,8 @@ import Testing
 @Suite("conditional, let, and optional references")
 struct ControlOpTests {
     @Test func conditionalRunsThenOrElse() throws {
-        let handler = #"{"conditional": {"if": {"gt": ["$.data.n", 10]}, "then": {"set": {"target": "size", "value": "big"}}, "else": [{"set": {"target": "size", "value": "small"}}]}}"#
+        let handler =
+            #"{"conditional": {"if": {"gt": ["$.data.n", 10]}, "then": {"set": {"target": "size", "value": "big"}}, "else": [{"set": {"target": "size", "value": "small"}}]}}"#
         #expect(try Fixture.run(handler, data: ["n": 11]) == ["size": "big"])
         #expect(try Fixture.run(handler, data: ["n": 1]) == ["size": "small"])
         let noElse = #"{"conditional": {"if": {"equals": ["@.open", true]}, "then": {"increment": {"target": "n"}}}}"#
@@ -35,7 +36,8 @@ struct ControlOpTests {
 
     @Test func innerBindingsShadowOuterOnes() throws {
         let state = try Fixture.run(
-            #"{"let": {"bind": {"x": 1}, "in": [{"let": {"bind": {"x": 2}, "in": {"set": {"target": "inner", "value": "$x"}}}}, {"set": {"target": "outer", "value": "$x"}}]}}"#)
+            #"{"let": {"bind": {"x": 1}, "in": [{"let": {"bind": {"x": 2}, "in": {"set": {"target": "inner", "value": "$x"}}}}, {"set": {"target": "outer", "value": "$x"}}]}}"#
+        )
         #expect(state == ["inner": 2, "outer": 1])
     }
 

@@ -55,12 +55,19 @@ struct ObjectOpTests {
 
     @Test func mergeCreatesAMissingObjectAndMergesAtTheRoot() throws {
         #expect(try Fixture.run(#"{"merge": {"target": "p", "value": {"a": 1}}}"#) == ["p": ["a": 1]])
-        #expect(try Fixture.run(#"{"merge": {"target": "", "value": "$.data"}}"#, data: ["a": 1], state: ["b": 2]) == ["a": 1, "b": 2])
+        #expect(
+            try Fixture.run(#"{"merge": {"target": "", "value": "$.data"}}"#, data: ["a": 1], state: ["b": 2]) == [
+                "a": 1, "b": 2,
+            ])
     }
 
     @Test func mergeIntoANonObjectOrWithANonObjectFails() throws {
-        #expect(try Fixture.failure(#"{"merge": {"target": "p", "value": {"a": 1}}}"#, state: ["p": [1]]).message.contains("not an object"))
-        #expect(try Fixture.failure(#"{"merge": {"target": "p", "value": "$.data.n"}}"#, data: ["n": 1]).message.contains("needs an object"))
+        #expect(
+            try Fixture.failure(#"{"merge": {"target": "p", "value": {"a": 1}}}"#, state: ["p": [1]]).message.contains(
+                "not an object"))
+        #expect(
+            try Fixture.failure(#"{"merge": {"target": "p", "value": "$.data.n"}}"#, data: ["n": 1]).message.contains(
+                "needs an object"))
     }
 
     @Test func setAtUsesAnEvaluatedKey() throws {
@@ -68,12 +75,14 @@ struct ObjectOpTests {
             #"{"set_at": {"target": "prices", "key": "$.data.sku", "value": "$.data.price"}}"#,
             data: ["sku": "a1", "price": 3])
         #expect(state == ["prices": ["a1": 3]])
-        let numeric = try Fixture.run(#"{"set_at": {"target": "byYear", "key": "$.data.y", "value": true}}"#, data: ["y": 2026])
+        let numeric = try Fixture.run(
+            #"{"set_at": {"target": "byYear", "key": "$.data.y", "value": true}}"#, data: ["y": 2026])
         #expect(numeric == ["byYear": ["2026": true]])
     }
 
     @Test func setAtWithANonStringKeyFails() throws {
-        let error = try Fixture.failure(#"{"set_at": {"target": "t", "key": "$.data.k", "value": 1}}"#, data: ["k": [1]])
+        let error = try Fixture.failure(
+            #"{"set_at": {"target": "t", "key": "$.data.k", "value": 1}}"#, data: ["k": [1]])
         #expect(error.message.contains("'key'"))
     }
 
@@ -85,14 +94,20 @@ struct ObjectOpTests {
     }
 
     @Test func removeAtDeletesTheKeyAndIgnoresMissingOnes() throws {
-        #expect(try Fixture.run(#"{"remove_at": {"target": "m", "key": "a"}}"#, state: ["m": ["a": 1, "b": 2]]) == ["m": ["b": 2]])
+        #expect(
+            try Fixture.run(#"{"remove_at": {"target": "m", "key": "a"}}"#, state: ["m": ["a": 1, "b": 2]]) == [
+                "m": ["b": 2]
+            ])
         #expect(try Fixture.run(#"{"remove_at": {"target": "m", "key": "a"}}"#, state: ["x": 1]) == ["x": 1])
     }
 
     @Test func incrementAndDecrement() throws {
         #expect(try Fixture.run(#"{"increment": {"target": "n"}}"#) == ["n": 1])
         #expect(try Fixture.run(#"{"increment": {"target": "n", "by": 2.5}}"#, state: ["n": 1]) == ["n": 3.5])
-        #expect(try Fixture.run(#"{"decrement": {"target": "n", "by": "$.data.q"}}"#, data: ["q": 4], state: ["n": 10]) == ["n": 6])
+        #expect(
+            try Fixture.run(#"{"decrement": {"target": "n", "by": "$.data.q"}}"#, data: ["q": 4], state: ["n": 10]) == [
+                "n": 6
+            ])
         #expect(try Fixture.run(#"{"decrement": {"target": "a.n"}}"#) == ["a": ["n": -1]])
     }
 
@@ -100,11 +115,16 @@ struct ObjectOpTests {
         let error = try Fixture.failure(#"{"increment": {"target": "n"}}"#, state: ["n": ["x": 1]])
         #expect(error.code == .handlerFailed)
         #expect(error.message.contains("holds an object, not a number"))
-        #expect(try Fixture.failure(#"{"increment": {"target": "n", "by": "$.data.q"}}"#, data: ["q": "2"]).message.contains("'by'"))
+        #expect(
+            try Fixture.failure(#"{"increment": {"target": "n", "by": "$.data.q"}}"#, data: ["q": "2"]).message
+                .contains("'by'"))
     }
 
     @Test func incrementAtAddsAtKeyAndNegativeByDecrements() throws {
-        #expect(try Fixture.run(#"{"increment_at": {"target": "qty", "key": "$.data.sku"}}"#, data: ["sku": "a"]) == ["qty": ["a": 1]])
+        #expect(
+            try Fixture.run(#"{"increment_at": {"target": "qty", "key": "$.data.sku"}}"#, data: ["sku": "a"]) == [
+                "qty": ["a": 1]
+            ])
         #expect(
             try Fixture.run(#"{"increment_at": {"target": "qty", "key": "a", "by": -2}}"#, state: ["qty": ["a": 5]])
                 == ["qty": ["a": 3]])

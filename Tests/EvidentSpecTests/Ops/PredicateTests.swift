@@ -38,7 +38,8 @@ struct PredicateTests {
 
     @Test func inWithANonArrayFails() throws {
         #expect(try Fixture.handlerProblems(#"{"conditional": {"if": {"in": [1, "x"]}, "then": []}}"#).count == 1)
-        let error = try Fixture.failure(#"{"conditional": {"if": {"in": [1, "@.xs"]}, "then": []}}"#, state: ["xs": "1"])
+        let error = try Fixture.failure(
+            #"{"conditional": {"if": {"in": [1, "@.xs"]}, "then": []}}"#, state: ["xs": "1"])
         #expect(error.message.contains("needs an array"))
     }
 

@@ -6,9 +6,12 @@ import Testing
 @Suite("References and templates")
 struct ReferenceTests {
     /// The value `value` evaluates to.
-    func evaluate(_ value: String, data: JSON = [:], state: JSON = [:], metadata: EventMetadata = EventMetadata()) throws -> JSON? {
+    func evaluate(_ value: String, data: JSON = [:], state: JSON = [:], metadata: EventMetadata = EventMetadata())
+        throws -> JSON?
+    {
         let spec = try Fixture.spec(handler: #"{"set": {"target": "out", "value": \#(value)}}"#)
-        let result = try spec.aggregateType("thing")!.apply(Fixture.event(data: data, version: 4, metadata: metadata), to: state)
+        let result = try spec.aggregateType("thing")!.apply(
+            Fixture.event(data: data, version: 4, metadata: metadata), to: state)
         return result["out"]
     }
 
@@ -43,7 +46,9 @@ struct ReferenceTests {
         for value in cases {
             let problems = try Fixture.handlerProblems(#"{"set": {"target": "out", "value": \#(value)}}"#)
             #expect(problems.count == 1, "\(value)")
-            #expect(problems.first?.path.hasPrefix("aggregate_types.thing.events.happened.handler.set.value") == true, "\(value)")
+            #expect(
+                problems.first?.path.hasPrefix("aggregate_types.thing.events.happened.handler.set.value") == true,
+                "\(value)")
         }
     }
 
@@ -56,7 +61,10 @@ struct ReferenceTests {
 
     @Test func templates() throws {
         #expect(try evaluate(#"{"$": "$.data.a"}"#, data: ["a": 3]) == 3)
-        #expect(try evaluate(#"{"id": "$.data.a", "tags": ["x", "$.data.a"]}"#, data: ["a": 3]) == ["id": 3, "tags": ["x", 3]])
+        #expect(
+            try evaluate(#"{"id": "$.data.a", "tags": ["x", "$.data.a"]}"#, data: ["a": 3]) == [
+                "id": 3, "tags": ["x", 3],
+            ])
         #expect(try evaluate(#"{"$merge": ["$.data", {"b": 2}, null]}"#, data: ["a": 1, "b": 1]) == ["a": 1, "b": 2])
         #expect(try evaluate(#"{"$add": [1, 2]}"#) == 3)
         #expect(try evaluate(#"{"$add": [1, 0.5]}"#) == 1.5)
@@ -64,7 +72,9 @@ struct ReferenceTests {
         #expect(try evaluate(#"{"$multiply": [2, 2.5]}"#) == 5)
         #expect(try evaluate(#"{"$concat": ["order-", "$.version", "-", true]}"#) == "order-4-true")
         #expect(try evaluate(#"{"$concat": [[1], [2, 3]]}"#) == [1, 2, 3])
-        #expect(try evaluate(#"{"$coalesce": ["$.data.nick", "$.data.name", "anonymous"]}"#, data: ["name": "Ann"]) == "Ann")
+        #expect(
+            try evaluate(#"{"$coalesce": ["$.data.nick", "$.data.name", "anonymous"]}"#, data: ["name": "Ann"]) == "Ann"
+        )
         #expect(try evaluate(#"{"$coalesce": ["$.data.nick", null]}"#) == .null)
         #expect(try evaluate(#"{"$length": "$.data.xs"}"#, data: ["xs": [1, 2]]) == 2)
         #expect(try evaluate(#"{"$length": "héllo"}"#) == 5)
@@ -72,9 +82,16 @@ struct ReferenceTests {
     }
 
     @Test func templateErrors() throws {
-        #expect(try Fixture.failure(#"{"set": {"target": "o", "value": {"$add": ["a", 1]}}}"#).message.contains("needs two numbers"))
-        #expect(try Fixture.failure(#"{"set": {"target": "o", "value": {"$merge": [1]}}}"#).message.contains("merges objects"))
-        #expect(try Fixture.failure(#"{"set": {"target": "o", "value": {"$length": 1}}}"#).message.contains("'$length'"))
-        #expect(try Fixture.failure(#"{"set": {"target": "o", "value": {"$concat": ["a", null]}}}"#).message.contains("'$concat'"))
+        #expect(
+            try Fixture.failure(#"{"set": {"target": "o", "value": {"$add": ["a", 1]}}}"#).message.contains(
+                "needs two numbers"))
+        #expect(
+            try Fixture.failure(#"{"set": {"target": "o", "value": {"$merge": [1]}}}"#).message.contains(
+                "merges objects"))
+        #expect(
+            try Fixture.failure(#"{"set": {"target": "o", "value": {"$length": 1}}}"#).message.contains("'$length'"))
+        #expect(
+            try Fixture.failure(#"{"set": {"target": "o", "value": {"$concat": ["a", null]}}}"#).message.contains(
+                "'$concat'"))
     }
 }

@@ -9,9 +9,15 @@ struct ApplyAndFoldTests {
 
     @Test func unknownEventTypeIsRefused() throws {
         let spec = try Fixture.spec(handler: "[]")
-        let error = #expect(throws: SpecError.self) { try spec.aggregateType("thing")!.apply(Fixture.event("nope"), to: [:]) }
+        let error = #expect(throws: SpecError.self) {
+            try spec.aggregateType("thing")!.apply(Fixture.event("nope"), to: [:])
+        }
         #expect(error?.code == .unknownEventType)
-        #expect(#expect(throws: SpecError.self) { try spec.apply(SpecEvent(type: "x", data: [:], aggregateType: "nope", aggregateID: "global", version: 1), to: [:]) }?.code == .unknownAggregateType)
+        #expect(
+            #expect(throws: SpecError.self) {
+                try spec.apply(
+                    SpecEvent(type: "x", data: [:], aggregateType: "nope", aggregateID: "global", version: 1), to: [:])
+            }?.code == .unknownAggregateType)
     }
 
     @Test func actorAndTargetTypesAndIdsAreChecked() throws {
@@ -21,8 +27,11 @@ struct ApplyAndFoldTests {
         }
         #expect(code(EventMetadata(actor: EntityReference(type: "robot", id: "global"))) == .actorTypeNotAllowed)
         #expect(code(EventMetadata(actor: EntityReference(type: "user", id: "42"))) == .malformedIdentifier)
-        #expect(code(EventMetadata(actor: user, target: EntityReference(type: "order", id: "global"))) == .targetTypeNotAllowed)
-        #expect(code(EventMetadata(actor: user, target: EntityReference(type: "thing", id: "x"))) == .malformedIdentifier)
+        #expect(
+            code(EventMetadata(actor: user, target: EntityReference(type: "order", id: "global")))
+                == .targetTypeNotAllowed)
+        #expect(
+            code(EventMetadata(actor: user, target: EntityReference(type: "thing", id: "x"))) == .malformedIdentifier)
         let ok = EventMetadata(actor: user, target: EntityReference(type: "thing", id: "webhook"))
         #expect(try thing.apply(Fixture.event(metadata: ok), to: [:]) == [:])
         var malformed = Fixture.event()
@@ -71,7 +80,8 @@ struct ApplyAndFoldTests {
     }
 
     @Test func foldReadsRecordedEvents() throws {
-        let thing = try Fixture.spec(handler: #"{"set": {"target": "v", "value": "$.version"}}"#).aggregateType("thing")!
+        let thing = try Fixture.spec(handler: #"{"set": {"target": "v", "value": "$.version"}}"#).aggregateType(
+            "thing")!
         let stream = try StreamName(category: "thing", id: Fixture.aggregateID)
         let recorded = (1...3).map {
             RecordedEvent(
@@ -84,7 +94,8 @@ struct ApplyAndFoldTests {
     @Test(.enabled(if: SchemaSupport.validatorIsReal))
     func dataThatFailsItsSchemaIsRefusedWithTheViolationPath() throws {
         let thing = try Fixture.spec(
-            handler: "[]", schema: #"{"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}"#
+            handler: "[]",
+            schema: #"{"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}"#
         ).aggregateType("thing")!
         let error = #expect(throws: SpecError.self) { try thing.apply(Fixture.event(data: ["total": "x"]), to: [:]) }
         #expect(error?.code == .invalidData)

@@ -7,7 +7,8 @@ struct ImplicationTests {
     @Test func emitsWhenTheConditionHolds() throws {
         let spec = try Fixture.spec(
             handler: #"{"increment": {"target": "n"}}"#,
-            implications: #"[{"condition": {"gte": ["@.n", 2]}, "emit": {"aggregate_type": "counter", "id": "global", "event_type": "was_bumped", "data": {"from": "$.key"}}}]"#
+            implications:
+                #"[{"condition": {"gte": ["@.n", 2]}, "emit": {"aggregate_type": "counter", "id": "global", "event_type": "was_bumped", "data": {"from": "$.key"}}}]"#
         )
         let thing = spec.aggregateType("thing")!
         #expect(try thing.implications(of: Fixture.event(), stateAfter: ["n": 1]).isEmpty)
@@ -24,7 +25,8 @@ struct ImplicationTests {
     @Test func mapEmitsOncePerElement() throws {
         let spec = try Fixture.spec(
             handler: "[]",
-            implications: #"[{"map": {"over": "$.data.ids", "as": "$c", "condition": {"not_equals": ["$c", "webhook"]}, "emit": {"aggregate_type": "counter", "id": "$c", "event_type": "was_bumped"}}}]"#
+            implications:
+                #"[{"map": {"over": "$.data.ids", "as": "$c", "condition": {"not_equals": ["$c", "webhook"]}, "emit": {"aggregate_type": "counter", "id": "$c", "event_type": "was_bumped"}}}]"#
         )
         let implied = try spec.aggregateType("thing")!.implications(
             of: Fixture.event(data: ["ids": ["global", "webhook", "01HZX3K9M"]]), stateAfter: [:])
@@ -67,7 +69,8 @@ struct ImplicationTests {
     @Test func plannedEventsCarryVersionsAndStates() async throws {
         let spec = try Fixture.spec(
             handler: "[]",
-            implications: #"[{"emit": {"aggregate_type": "counter", "id": "global", "event_type": "was_bumped"}}, {"emit": {"aggregate_type": "counter", "id": "global", "event_type": "was_bumped"}}]"#
+            implications:
+                #"[{"emit": {"aggregate_type": "counter", "id": "global", "event_type": "was_bumped"}}, {"emit": {"aggregate_type": "counter", "id": "global", "event_type": "was_bumped"}}]"#
         )
         let planned = try await spec.impliedEvents(of: Fixture.event(), stateAfter: [:]) { type, id in
             #expect(type == "counter" && id == "global")

@@ -32,27 +32,31 @@ struct SpecValidationTests {
             """#)
         let base = "aggregate_types.order.events.was_placed"
         #expect(
-            problems.map(\.path).sorted() == [
-                "aggregate_types.Order",
-                "aggregate_types.order.events.Was-Cancelled",
-                "\(base).handler[0].set.target",
-                "\(base).handler[1].explode",
-                "\(base).handler[2].append",
-                "\(base).handler[3].increment.by",
-                "\(base).handler[4].set.value",
-                "\(base).handler[5].set.value",
-                "\(base).implications[0].emit.aggregate_type",
-                "colour",
-            ].sorted())
+            problems.map(\.path).sorted()
+                == [
+                    "aggregate_types.Order",
+                    "aggregate_types.order.events.Was-Cancelled",
+                    "\(base).handler[0].set.target",
+                    "\(base).handler[1].explode",
+                    "\(base).handler[2].append",
+                    "\(base).handler[3].increment.by",
+                    "\(base).handler[4].set.value",
+                    "\(base).handler[5].set.value",
+                    "\(base).implications[0].emit.aggregate_type",
+                    "colour",
+                ].sorted())
         #expect(problems.count == 10)
         for problem in problems { #expect(!problem.message.isEmpty) }
     }
 
     @Test func missingRequiredPartsAreReported() throws {
-        let problems = try Fixture.problems(#"{"aggregate_types": {"a": {"events": {"e": {"handler": []}, "f": {"schema": {}}}}}}"#)
+        let problems = try Fixture.problems(
+            #"{"aggregate_types": {"a": {"events": {"e": {"handler": []}, "f": {"schema": {}}}}}}"#)
         #expect(
             problems.map(\.path) == ["agent_types", "aggregate_types.a.events.e", "aggregate_types.a.events.f"])
-        #expect(try Fixture.problems(#"{"agent_types": ["user"]}"#).map(\.message).first?.contains("aggregate_types") == true)
+        #expect(
+            try Fixture.problems(#"{"agent_types": ["user"]}"#).map(\.message).first?.contains("aggregate_types")
+                == true)
         #expect(try Fixture.problems("[1]").count == 1)
     }
 
@@ -70,7 +74,8 @@ struct SpecValidationTests {
 
     @Test func targetsMustBePlainPaths() throws {
         let problems = try Fixture.handlerProblems(
-            #"[{"set": {"target": "@.a", "value": 1}}, {"set": {"target": "a..b", "value": 1}}, {"remove": {"target": ""}}]"#)
+            #"[{"set": {"target": "@.a", "value": 1}}, {"set": {"target": "a..b", "value": 1}}, {"remove": {"target": ""}}]"#
+        )
         #expect(problems.count == 3)
     }
 
@@ -107,13 +112,20 @@ struct SpecValidationTests {
         #expect(spec.aggregateType("a")?.eventTypes == ["e"])
     }
 
+    @Test func keysBesideTheWrapperAreProblems() throws {
+        let problems = try Fixture.problems(
+            #"{"spec": {"aggregate_types": {"a": {"events": {}}}, "agent_types": ["user"]}, "version": 2}"#)
+        #expect(problems.map(\.path) == ["version"])
+    }
+
     @Test func malformedJSONIsOneProblem() {
         #expect(throws: SpecValidationError.self) { try CompiledSpec(parsing: "{") }
     }
 
     @Test func contentHashIsStableAndIgnoresTheWrapperAndKeyOrder() throws {
         let bare = try CompiledSpec(parsing: #"{"agent_types": ["user"], "aggregate_types": {"a": {"events": {}}}}"#)
-        let wrapped = try CompiledSpec(parsing: #"{"spec": {"aggregate_types": {"a": {"events": {}}}, "agent_types": ["user"]}}"#)
+        let wrapped = try CompiledSpec(
+            parsing: #"{"spec": {"aggregate_types": {"a": {"events": {}}}, "agent_types": ["user"]}}"#)
         #expect(bare.contentHash == wrapped.contentHash)
         #expect(bare.contentHash.count == 64)
         let other = try CompiledSpec(parsing: #"{"agent_types": ["admin"], "aggregate_types": {"a": {"events": {}}}}"#)
@@ -123,7 +135,8 @@ struct SpecValidationTests {
     @Test(.enabled(if: SchemaSupport.validatorIsReal))
     func invalidSchemasAreReportedUnderTheSchemaPath() throws {
         let problems = try Fixture.problems(
-            #"{"aggregate_types": {"a": {"events": {"e": {"schema": {"type": 12}, "handler": []}}}}, "agent_types": ["user"]}"#)
+            #"{"aggregate_types": {"a": {"events": {"e": {"schema": {"type": 12}, "handler": []}}}}, "agent_types": ["user"]}"#
+        )
         #expect(problems.first?.path.hasPrefix("aggregate_types.a.events.e.schema") == true)
     }
 }
