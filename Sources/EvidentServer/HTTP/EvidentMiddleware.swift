@@ -55,12 +55,12 @@ struct EvidentMiddleware: RouterMiddleware {
             apiError = error
         case let error as EventStoreError:
             apiError = APIError(error)
-        case let error as HTTPError:
+        case let error as any HTTPResponseError:
             let message =
                 switch error.status {
                 case .notFound: "No route \(request.method) \(request.uri.path); see GET /_openapi.json."
                 case .contentTooLarge: "The request body is too large."
-                default: error.body ?? error.status.reasonPhrase
+                default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
                 }
             apiError = APIError(error.status, message)
         default:

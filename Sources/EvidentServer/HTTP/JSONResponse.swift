@@ -26,7 +26,7 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "The request body is larger than the limit of \(limit) bytes.")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "The request body is empty; send JSON.") }

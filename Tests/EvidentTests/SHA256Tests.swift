@@ -1,4 +1,4 @@
-@testable import EvidentSpec
+import Evident
 import Testing
 
 @Suite("SHA-256")
