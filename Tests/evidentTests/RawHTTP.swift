@@ -1,0 +1,108 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A minimal HTTP/1.1 client over a POSIX socket, for live tests that must send arbitrary bytes (bad UTF-8,
+/// broken JSON, odd headers) to a real server process.
+enum RawHTTP {
+    struct Response {
+        var status: Int
+        var head: String
+        var body: String
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Sends `bytes` to 127.0.0.1:`port` and reads until the server closes the connection or `timeout` passes.
+    static func exchange(port: Int, bytes: [UInt8], timeout: Double = 10) throws -> Response {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(description: "socket() failed") }
+        defer { close(socket) }
+        var time = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed") }
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard written > 0 else { break }  // the server may answer and close before reading everything
+            sent += written
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "")
+        else { throw Failure(description: "no HTTP answer (got \(received.count) bytes)") }
+        return Response(status: status, head: String(text[..<end.lowerBound]), body: String(text[end.upperBound...]))
+    }
+
+    /// A request with `Connection: close`.
+    static func request(port: Int, method: String, path: String, body: String? = nil, headers: [String: String] = [:])
+        throws -> Response
+    {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        text += "\r\n" + (body ?? "")
+        return try exchange(port: port, bytes: Array(text.utf8))
+    }
+}
+
+/// A running `evident serve` process on a free port.
+final class ServerProcess {
+    let process = Process()
+    let port: Int
+    let logPath: String
+
+    init(directory: TemporaryDirectory, spec: String?, extraArguments: [String] = []) throws {
+        logPath = directory.file("serve-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = EvidentBinary.url
+        process.arguments = ["serve", "--db", directory.file("evident.sqlite"), "--port", "0"]
+            + (spec.map { ["--spec", $0] } ?? []) + extraArguments
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The server logs its URL once it listens.
+        let deadline = Date().addingTimeInterval(30)
+        var found: Int?
+        while found == nil, Date() < deadline, process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = log.range(of: "url=http://127.0.0.1:") {
+                found = Int(log[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw RawHTTP.Failure(description: "the server did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+        }
+        port = found
+    }
+
+    func kill(signal: Int32 = SIGKILL) {
+        Glibc.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning { kill() }
+    }
+}
