@@ -1,0 +1,28 @@
+public import Evident
+import GRDB
+
+extension SQLiteEventStore: CheckpointStore {
+    public func checkpoint(of consumer: String) async throws -> Int64 {
+        try await read { db in try SQLiteCheckpoints.load(db, consumer: consumer) }
+    }
+
+    public func saveCheckpoint(_ position: Int64, of consumer: String) async throws {
+        try await write { db in try SQLiteCheckpoints.save(db, consumer: consumer, position: position) }
+    }
+
+    public func park(_ event: ParkedEvent) async throws {
+        try await write { db in try SQLiteCheckpoints.park(db, event) }
+    }
+
+    public func parkedEvents(of consumer: String) async throws -> [ParkedEvent] {
+        try await read { db in try SQLiteCheckpoints.parked(db, consumer: consumer) }
+    }
+
+    public func unpark(position: Int64, of consumer: String) async throws {
+        try await write { db in try SQLiteCheckpoints.unpark(db, consumer: consumer, position: position) }
+    }
+
+    public func reset(_ consumer: String) async throws {
+        try await write { db in try SQLiteCheckpoints.reset(db, consumer: consumer) }
+    }
+}
