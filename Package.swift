@@ -59,7 +59,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EvidentSQLiteTests",
-            dependencies: ["Evident", "EvidentSQLite", "EvidentTesting"],
+            dependencies: [
+                "Evident", "EvidentSQLite", "EvidentTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(

@@ -40,13 +40,15 @@ extension SQLiteEventStore: SnapshotStore {
     }
 
     /// Runs `body` in a write transaction outside the group-commit writer (for snapshots, checkpoints and
-    /// projections), translating database errors.
+    /// projections), translating database errors; a ``ProjectionFailure`` (a projection's own error) passes.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         guard !configuration.readOnly else {
             throw EventStoreError.invalidArgument("The store at \(path) is open read-only.")
         }
         do {
             return try await pool.write(body)
+        } catch let failure as ProjectionFailure {
+            throw failure
         } catch {
             throw SQLiteErrors.translate(error, path: path)
         }
