@@ -14,7 +14,7 @@ struct EvidentCommand: AsyncParsableCommand {
             """,
         subcommands: [
             AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, BenchCommand.self,
-            CrashWriterCommand.self,
+            CrashWriterCommand.self, ProjectionWorkerCommand.self,
         ])
 
     /// Runs the command; any error is printed on one line to standard error, with an exit code that tells
