@@ -15,12 +15,14 @@ let package = Package(
         .library(name: "EvidentSQLite", targets: ["EvidentSQLite"]),
         .library(name: "EvidentSpec", targets: ["EvidentSpec"]),
         .library(name: "EvidentTesting", targets: ["EvidentTesting"]),
+        .library(name: "EvidentServices", targets: ["EvidentServices"]),
         .executable(name: "evident", targets: ["evident"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -36,6 +38,11 @@ let package = Package(
         .target(
             name: "EvidentSpec",
             dependencies: ["Evident"],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "EvidentServices",
+            dependencies: ["Evident", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -61,6 +68,13 @@ let package = Package(
             name: "EvidentSQLiteTests",
             dependencies: [
                 "Evident", "EvidentSQLite", "EvidentTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "EvidentServicesTests",
+            dependencies: [
+                "Evident", "EvidentServices", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
         ),
