@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "EvidentTesting", targets: ["EvidentTesting"]),
         .library(name: "EvidentServices", targets: ["EvidentServices"]),
         .executable(name: "evident", targets: ["evident"]),
+        .executable(name: "bank-account-example", targets: ["bank-account-example"]),
+        .executable(name: "shopping-cart-example", targets: ["shopping-cart-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -55,6 +57,35 @@ let package = Package(
             dependencies: [
                 "Evident", "EvidentSQLite", "EvidentSpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        // Examples: the domain code is a library (so tests import it), the executable is a small main.
+        .target(
+            name: "BankAccount", dependencies: ["Evident"], path: "Examples/BankAccount/BankAccount",
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "bank-account-example", dependencies: ["BankAccount", "Evident", "EvidentSQLite"],
+            path: "Examples/BankAccount/Main", swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "ShoppingCart",
+            dependencies: ["Evident", "EvidentSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Examples/ShoppingCart/ShoppingCart", swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "shopping-cart-example",
+            dependencies: [
+                "ShoppingCart", "Evident", "EvidentSQLite", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Examples/ShoppingCart/Main", swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "ExamplesTests",
+            dependencies: [
+                "BankAccount", "ShoppingCart", "Evident", "EvidentSQLite", "EvidentTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcomingFeatures
