@@ -3,5 +3,5 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Evident on this machine.",
-        subcommands: [StoreBenchCommand.self], defaultSubcommand: StoreBenchCommand.self)
+        subcommands: [StoreBenchCommand.self, LibraryBenchCommand.self], defaultSubcommand: StoreBenchCommand.self)
 }
