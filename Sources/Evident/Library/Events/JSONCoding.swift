@@ -1,6 +1,7 @@
 import Foundation
 
-/// Turns `Codable` values into ``JSON`` and back, through Foundation's JSON coders.
+/// Turns `Codable` values into ``JSON`` (through Foundation's `JSONEncoder`) and back (directly, with
+/// ``JSONValueDecoder``, which reads what `JSONEncoder` writes).
 enum JSONCoding {
     static func encode(_ value: some Encodable) throws -> JSON {
         let data = try JSONEncoder().encode(value)
@@ -8,6 +9,6 @@ enum JSONCoding {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from json: JSON) throws -> T {
-        try JSONDecoder().decode(type, from: Data(json.serialized()))
+        try JSONValueDecoder.decode(type, from: json)
     }
 }
