@@ -107,6 +107,10 @@ public struct EventRegistry<Event: Sendable>: Sendable {
 
     /// Decodes stored data of `type` at `schemaVersion` into the family, upcasting first.
     public func decode(type: String, data: JSON, schemaVersion: Int = 1) throws(EventCodingError) -> Event {
+        // The common case, a stored event at the current version, takes one lookup.
+        if let entry = entries[type], entry.schemaVersion == schemaVersion {
+            return try decode(data, as: entry, type: type)
+        }
         let (current, upcast) = try self.upcast(type: type, data: data, schemaVersion: schemaVersion)
         guard let entry = entries[current] else {
             throw EventCodingError(
@@ -114,14 +118,18 @@ public struct EventRegistry<Event: Sendable>: Sendable {
                 message: "Event type '\(current)' is not registered for \(Event.self); register it or filter it out.",
                 eventType: current, schemaVersion: schemaVersion)
         }
+        return try decode(upcast, as: entry, type: current)
+    }
+
+    private func decode(_ data: JSON, as entry: Entry, type: String) throws(EventCodingError) -> Event {
         do {
-            return try entry.decode(upcast)
+            return try entry.decode(data)
         } catch {
             throw EventCodingError(
                 code: .undecodableEvent,
-                message: "Stored data of event type '\(current)' (schema version \(entry.schemaVersion)) does not "
+                message: "Stored data of event type '\(type)' (schema version \(entry.schemaVersion)) does not "
                     + "decode; did its shape change without a new schema version and an upcaster?",
-                eventType: current, schemaVersion: entry.schemaVersion, underlying: "\(error)")
+                eventType: type, schemaVersion: entry.schemaVersion, underlying: "\(error)")
         }
     }
 
