@@ -16,7 +16,9 @@ struct StreamTotals: SQLiteProjection {
 
     func prepare(_ db: Database) throws {
         try db.execute(
-            sql: "CREATE TABLE IF NOT EXISTS \(table) (stream TEXT PRIMARY KEY, events INTEGER NOT NULL, amount INTEGER NOT NULL)")
+            sql:
+                "CREATE TABLE IF NOT EXISTS \(table) (stream TEXT PRIMARY KEY, events INTEGER NOT NULL, amount INTEGER NOT NULL)"
+        )
     }
 
     func apply(_ event: RecordedEvent, in db: Database) throws {
@@ -62,7 +64,8 @@ struct SQLiteProjectionTests {
     func seed(_ store: SQLiteEventStore, count: Int, poisoned: Set<Int> = []) async throws {
         for index in 1...count {
             let type = poisoned.contains(index) ? "was_poisoned" : "was_credited"
-            try await store.append([NewEvent(type: type, data: ["amount": .int(index)])], to: StreamName("account:\(index % 4)"))
+            try await store.append(
+                [NewEvent(type: type, data: ["amount": .int(index)])], to: StreamName("account:\(index % 4)"))
         }
     }
 
@@ -149,7 +152,8 @@ struct SQLiteProjectionTests {
                     do {
                         let type = index.isMultiple(of: 10) ? "was_poisoned" : "was_credited"
                         try await store.append(
-                            [NewEvent(type: type, data: ["amount": .int(index)])], to: StreamName("account:\(index % 4)"))
+                            [NewEvent(type: type, data: ["amount": .int(index)])],
+                            to: StreamName("account:\(index % 4)"))
                         return true
                     } catch let error as ProjectionError {
                         #expect(error.code == .inlineProjectionFailed && error.projection == "inline")

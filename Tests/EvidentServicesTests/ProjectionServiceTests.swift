@@ -29,7 +29,8 @@ struct ProjectionServiceTests {
             tasks.addTask { try await group.run() }
             var last: Int64 = 0
             for index in 1...10 {
-                last = try await store.append([NewEvent(type: "was_counted")], to: StreamName("tally:\(index)")).lastPosition
+                last = try await store.append([NewEvent(type: "was_counted")], to: StreamName("tally:\(index)"))
+                    .lastPosition
             }
             try await runner.waitUntil(position: last, timeout: .seconds(10))
             #expect(tally.count.withLock { $0 } == 10)

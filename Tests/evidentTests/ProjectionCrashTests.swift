@@ -17,7 +17,9 @@ struct ProjectionCrashTests {
     func status(_ dump: String) throws -> (checkpoint: Int, head: Int, parked: Int) {
         let last = try #require(dump.split(separator: "\n").last)
         let json = try JSON(parsing: String(last))
-        return (Int(json["checkpoint"]?.number ?? -1), Int(json["head"]?.number ?? -1), Int(json["parked"]?.number ?? -1))
+        return (
+            Int(json["checkpoint"]?.number ?? -1), Int(json["head"]?.number ?? -1), Int(json["parked"]?.number ?? -1)
+        )
     }
 
     @Test("a projection runner killed with SIGKILL mid-run resumes to the same read model as a rebuild")
@@ -56,7 +58,9 @@ struct ProjectionCrashTests {
         _ = try worker(database, ["--name", "live", "--rebuild"])
         let rebuilt = try worker(database, ["--name", "live", "--dump"])
         #expect(resumed == rebuilt, "the resumed read model differs from a rebuild from zero")
-        let events = try resumed.split(separator: "\n").dropLast().map { Int(try JSON(parsing: String($0))["events"]?.number ?? 0) }
+        let events = try resumed.split(separator: "\n").dropLast().map {
+            Int(try JSON(parsing: String($0))["events"]?.number ?? 0)
+        }
         #expect(events.reduce(0, +) == 4_800)
     }
 }

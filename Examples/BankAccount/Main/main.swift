@@ -30,7 +30,9 @@ let last = try await accounts.handle(.sendTransfer(id: "t2", to: "nobody", amoun
 // The process manager reacts to the transfers from its durable checkpoint.
 let transfers = store.runner(for: TransferProcess(accounts: accounts))
 try await transfers.catchUp()
-print("the transfer process has handled the log up to position \(try await transfers.status().checkpoint) (the last transfer was sent at \(last.position))")
+print(
+    "the transfer process has handled the log up to position \(try await transfers.status().checkpoint) (the last transfer was sent at \(last.position))"
+)
 
 for id in ["ada", "grace"] {
     let account = try await accounts.load(id)

@@ -8,7 +8,8 @@ enum SQLiteCheckpoints {
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     static func load(_ db: Database, consumer: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT position FROM evident_checkpoints WHERE consumer = ?", arguments: [consumer])
+        try Int64.fetchOne(
+            db, sql: "SELECT position FROM evident_checkpoints WHERE consumer = ?", arguments: [consumer])
             ?? 0
     }
 
@@ -51,7 +52,8 @@ enum SQLiteCheckpoints {
 
     static func unpark(_ db: Database, consumer: String, position: Int64) throws {
         try db.execute(
-            sql: "DELETE FROM evident_parked_events WHERE consumer = ? AND position = ?", arguments: [consumer, position])
+            sql: "DELETE FROM evident_parked_events WHERE consumer = ? AND position = ?",
+            arguments: [consumer, position])
     }
 
     static func reset(_ db: Database, consumer: String) throws {

@@ -57,7 +57,8 @@ public struct DeciderSpecification<D: Decider> {
                 }
             case .failure(let error):
                 Issue.record(
-                    Comment(rawValue: "Expected events \(Diff.describe(expected)), but the command was refused: \(error)"),
+                    Comment(
+                        rawValue: "Expected events \(Diff.describe(expected)), but the command was refused: \(error)"),
                     sourceLocation: sourceLocation)
             }
             return self
@@ -72,7 +73,8 @@ public struct DeciderSpecification<D: Decider> {
                 let actual = events.reduce(state, decider.evolve)
                 if actual != expected {
                     Issue.record(
-                        Comment(rawValue: "The states differ (- expected, + actual):\n" + Diff.lines([expected], [actual])),
+                        Comment(
+                            rawValue: "The states differ (- expected, + actual):\n" + Diff.lines([expected], [actual])),
                         sourceLocation: sourceLocation)
                 }
             case .failure(let error):
@@ -89,14 +91,20 @@ public struct DeciderSpecification<D: Decider> {
             switch outcome {
             case .success(let events):
                 Issue.record(
-                    Comment(rawValue: "Expected the command to be refused with \(E.self), but it decided \(Diff.describe(events))"),
+                    Comment(
+                        rawValue:
+                            "Expected the command to be refused with \(E.self), but it decided \(Diff.describe(events))"
+                    ),
                     sourceLocation: sourceLocation)
                 return nil
             case .failure(let error as E):
                 return error
             case .failure(let error):
                 Issue.record(
-                    Comment(rawValue: "Expected the command to be refused with \(E.self), but it threw \(type(of: error)): \(error)"),
+                    Comment(
+                        rawValue:
+                            "Expected the command to be refused with \(E.self), but it threw \(type(of: error)): \(error)"
+                    ),
                     sourceLocation: sourceLocation)
                 return nil
             }

@@ -107,7 +107,8 @@ public enum SnapshotContract {
         #expect(replaced.schemaVersion == 2 && replaced.version == 12, "the stale snapshot was not replaced")
         #expect(try await new.load("stale").snapshotVersion == 12)
         // A snapshot that no longer decodes falls back to a full replay.
-        try await store.saveSnapshot(Snapshot(stream: stream, version: 12, schemaVersion: 2, state: ["unexpected": true]))
+        try await store.saveSnapshot(
+            Snapshot(stream: stream, version: 12, schemaVersion: 2, state: ["unexpected": true]))
         let fallback = try await new.load("stale")
         #expect(fallback.state == Tally().fold(events) && fallback.snapshotVersion == nil)
     }

@@ -111,7 +111,9 @@ struct BenchBalances: SQLiteProjection {
 
     func prepare(_ db: Database) throws {
         try db.execute(
-            sql: "CREATE TABLE IF NOT EXISTS bench_balances (stream TEXT PRIMARY KEY, balance INTEGER NOT NULL, events INTEGER NOT NULL)")
+            sql:
+                "CREATE TABLE IF NOT EXISTS bench_balances (stream TEXT PRIMARY KEY, balance INTEGER NOT NULL, events INTEGER NOT NULL)"
+        )
     }
 
     func apply(_ event: RecordedEvent, in db: Database) throws {

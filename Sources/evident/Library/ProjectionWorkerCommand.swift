@@ -50,7 +50,10 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
         if dump {
             let status = try await runner.status()
             for line in try projection.rows(store.path) { Output.line(line) }
-            Output.line(["checkpoint": .int(Int(status.checkpoint)), "head": .int(Int(status.head)), "parked": .int(status.parked)])
+            Output.line([
+                "checkpoint": .int(Int(status.checkpoint)), "head": .int(Int(status.head)),
+                "parked": .int(status.parked),
+            ])
         } else if rebuild {
             try await runner.rebuild()
         } else if untilCaughtUp {

@@ -65,7 +65,8 @@ struct ProjectionRunnerTests {
 
     func seed(_ store: InMemoryEventStore, count: Int) async throws {
         for index in 0..<count {
-            try await store.append([NewEvent(type: index.isMultiple(of: 2) ? "was_even" : "was_odd")], to: StreamName("s:\(index % 3)"))
+            try await store.append(
+                [NewEvent(type: index.isMultiple(of: 2) ? "was_even" : "was_odd")], to: StreamName("s:\(index % 3)"))
         }
     }
 
@@ -178,13 +179,15 @@ struct ProjectionRunnerTests {
         let collector = Collector()
         let checkpoints = InMemoryCheckpointStore()
         let runner = ProjectionRunner(
-            store: store, consumer: CheckpointedConsumer(collector, checkpoints: checkpoints), configuration: Self.quick)
+            store: store, consumer: CheckpointedConsumer(collector, checkpoints: checkpoints), configuration: Self.quick
+        )
         try await runner.catchUp()
         let all = try await store.readLog(after: 0, filter: .all, limit: 100)
         #expect(collector.ids.withLock { $0 } == all.map(\.id))
         // A second runner from the same checkpoint delivers nothing again.
         let again = ProjectionRunner(
-            store: store, consumer: CheckpointedConsumer(collector, checkpoints: checkpoints), configuration: Self.quick)
+            store: store, consumer: CheckpointedConsumer(collector, checkpoints: checkpoints), configuration: Self.quick
+        )
         try await again.catchUp()
         #expect(collector.ids.withLock { $0.count } == 5)
         let error = await #expect(throws: ProjectionError.self) { try await runner.rebuild() }

@@ -22,7 +22,9 @@ struct RepositoryTests {
     func refusedAndEmpty() async throws {
         let store = InMemoryEventStore()
         let counters = Repository(store: store, decider: Counter(), category: "counter")
-        await #expect(throws: CounterError(message: "below zero")) { try await counters.handle(.decrement(1), for: "a") }
+        await #expect(throws: CounterError(message: "below zero")) {
+            try await counters.handle(.decrement(1), for: "a")
+        }
         let nothing = try await counters.handle(.increment(0), for: "a")
         #expect(nothing.events.isEmpty && nothing.version == 0 && nothing.position == 0)
         #expect(try await store.headPosition() == 0)
@@ -61,7 +63,9 @@ struct RepositoryTests {
         let done = try await lists.update("home") { try $0.complete("dishes") }
         #expect(done.events == [.done(TaskDone(title: "dishes"))])
         #expect(done.state.open == ["laundry"] && done.state.done == ["dishes"] && done.state.pendingEvents.isEmpty)
-        await #expect(throws: TodoError(title: "dishes")) { try await lists.update("home") { try $0.complete("dishes") } }
+        await #expect(throws: TodoError(title: "dishes")) {
+            try await lists.update("home") { try $0.complete("dishes") }
+        }
 
         let atOne = try await lists.load("home", at: .version(1))
         #expect(atOne.state.open == ["dishes"] && atOne.version == 1)

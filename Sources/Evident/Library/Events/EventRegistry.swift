@@ -63,7 +63,9 @@ public struct EventRegistry<Event: Sendable>: Sendable {
 
     /// Brings stored data up to the current schema version of its type, returning the current type name and
     /// data. Throws `noUpcastPath` naming the type and version when no upcaster leads on.
-    public func upcast(type: String, data: JSON, schemaVersion: Int) throws(EventCodingError) -> (type: String, data: JSON) {
+    public func upcast(type: String, data: JSON, schemaVersion: Int) throws(EventCodingError) -> (
+        type: String, data: JSON
+    ) {
         var type = type
         var data = data
         var version = schemaVersion
@@ -82,7 +84,8 @@ public struct EventRegistry<Event: Sendable>: Sendable {
                 if entries[type] == nil && version == schemaVersion {
                     throw EventCodingError(
                         code: .unknownEventType,
-                        message: "Event type '\(type)' is not registered for \(Event.self); register it or filter it out.",
+                        message:
+                            "Event type '\(type)' is not registered for \(Event.self); register it or filter it out.",
                         eventType: type, schemaVersion: version)
                 }
                 throw EventCodingError(

@@ -25,7 +25,9 @@ struct JSONValueDecoder: Decoder {
             return data as! T
         }
         if type == URL.self {
-            guard case .string(let text) = value, let url = URL(string: text) else { throw mismatch(type, "a URL string") }
+            guard case .string(let text) = value, let url = URL(string: text) else {
+                throw mismatch(type, "a URL string")
+            }
             return url as! T
         }
         if type == Decimal.self {
@@ -40,7 +42,9 @@ struct JSONValueDecoder: Decoder {
 
     func mismatch(_ type: Any.Type, _ expected: String) -> DecodingError {
         DecodingError.typeMismatch(
-            type, DecodingError.Context(codingPath: codingPath, debugDescription: "Expected \(expected), found \(value.kindName)."))
+            type,
+            DecodingError.Context(
+                codingPath: codingPath, debugDescription: "Expected \(expected), found \(value.kindName)."))
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -65,7 +69,9 @@ struct JSONValueDecoder: Decoder {
         func child(_ key: Key) throws -> JSONValueDecoder {
             guard let value = object[key.stringValue] else {
                 throw DecodingError.keyNotFound(
-                    key, DecodingError.Context(codingPath: codingPath, debugDescription: "No value for key '\(key.stringValue)'."))
+                    key,
+                    DecodingError.Context(
+                        codingPath: codingPath, debugDescription: "No value for key '\(key.stringValue)'."))
             }
             return JSONValueDecoder(value: value, codingPath: codingPath + [key])
         }
@@ -117,10 +123,12 @@ struct JSONValueDecoder: Decoder {
         mutating func next() throws -> JSONValueDecoder {
             guard !isAtEnd else {
                 throw DecodingError.valueNotFound(
-                    JSON.self, DecodingError.Context(codingPath: codingPath, debugDescription: "The array has no more elements."))
+                    JSON.self,
+                    DecodingError.Context(codingPath: codingPath, debugDescription: "The array has no more elements."))
             }
             defer { currentIndex += 1 }
-            return JSONValueDecoder(value: array[currentIndex], codingPath: codingPath + [Index(intValue: currentIndex)])
+            return JSONValueDecoder(
+                value: array[currentIndex], codingPath: codingPath + [Index(intValue: currentIndex)])
         }
 
         mutating func decodeNil() throws -> Bool {

@@ -28,7 +28,9 @@ public struct ProjectionError: Error, Sendable, CustomStringConvertible, CustomD
     /// The underlying cause, for ``debugDescription`` only.
     public var underlying: String?
 
-    public init(code: Code, message: String, projection: String? = nil, position: Int64? = nil, underlying: String? = nil) {
+    public init(
+        code: Code, message: String, projection: String? = nil, position: Int64? = nil, underlying: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.projection = projection

@@ -184,7 +184,8 @@ public final class ProjectionRunner: Sendable {
         guard head > checkpoint else { return nil }
         let page = try await store.readLog(after: checkpoint, filter: consumer.filter, limit: configuration.pageSize)
         // Positions are in commit order: a short page holds every wanted event up to `head`.
-        let through = page.count == configuration.pageSize ? page[page.count - 1].position : max(page.last?.position ?? 0, head)
+        let through =
+            page.count == configuration.pageSize ? page[page.count - 1].position : max(page.last?.position ?? 0, head)
         try await handle(page, through: through)
         progress.advance(to: through)
         return through

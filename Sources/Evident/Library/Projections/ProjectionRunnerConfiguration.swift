@@ -22,7 +22,9 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The longest wait.
     public var maximumBackoff: Duration
 
-    public init(maximumAttempts: Int = 3, initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(5)) {
+    public init(
+        maximumAttempts: Int = 3, initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(5)
+    ) {
         self.maximumAttempts = max(1, maximumAttempts)
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff

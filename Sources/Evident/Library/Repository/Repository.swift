@@ -101,7 +101,8 @@ public struct Repository<D: Decider>: Sendable where D.Event: EventFamily {
                 return CommandResult(
                     events: events, state: state, version: result.streamLength, position: result.lastPosition,
                     attempts: attempt)
-            } catch let error as EventStoreError where error.code == .wrongExpectedVersion && attempt < maximumAttempts {
+            } catch let error as EventStoreError where error.code == .wrongExpectedVersion && attempt < maximumAttempts
+            {
                 logger.debug(
                     "Version conflict; deciding again",
                     metadata: ["stream": "\(stream)", "attempt": "\(attempt)", "actual": "\(error.actualLength ?? -1)"])
@@ -114,7 +115,8 @@ public struct Repository<D: Decider>: Sendable where D.Event: EventFamily {
         var state = decider.initialState
         var version = 0
         var snapshotVersion: Int?
-        if let snapshotting, let snapshot = await snapshotting.usableSnapshot(of: stream, upTo: cutoff, logger: logger) {
+        if let snapshotting, let snapshot = await snapshotting.usableSnapshot(of: stream, upTo: cutoff, logger: logger)
+        {
             state = snapshot.state
             version = snapshot.version
             snapshotVersion = snapshot.version
@@ -141,7 +143,8 @@ public struct Repository<D: Decider>: Sendable where D.Event: EventFamily {
     private func snapshotIfDue(_ stream: StreamName, loaded: LoadedAggregate<D.State>, newVersion: Int, state: D.State)
         async
     {
-        guard let snapshotting, snapshotting.policy.isDue(version: newVersion, snapshotVersion: loaded.snapshotVersion ?? 0)
+        guard let snapshotting,
+            snapshotting.policy.isDue(version: newVersion, snapshotVersion: loaded.snapshotVersion ?? 0)
         else { return }
         await snapshotting.save(state, stream: stream, version: newVersion, logger: logger)
     }

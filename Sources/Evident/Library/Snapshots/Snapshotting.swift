@@ -27,7 +27,9 @@ struct Snapshotting<State: Sendable>: Sendable {
         guard snapshot.schemaVersion == policy.schemaVersion else {
             logger.debug(
                 "Ignoring a snapshot of another schema version",
-                metadata: ["stream": "\(stream)", "stored": "\(snapshot.schemaVersion)", "current": "\(policy.schemaVersion)"])
+                metadata: [
+                    "stream": "\(stream)", "stored": "\(snapshot.schemaVersion)", "current": "\(policy.schemaVersion)",
+                ])
             return nil
         }
         if case .version(let last) = cutoff, snapshot.version > last { return nil }
