@@ -26,3 +26,21 @@ extension SQLiteEventStore: CheckpointStore {
         try await write { db in try SQLiteCheckpoints.reset(db, consumer: consumer) }
     }
 }
+
+extension SQLiteEventStore {
+    /// Where every projection and reactor with a checkpoint in this database stands: checkpoint, the log's
+    /// head, lag and parked events, by name.
+    public func consumerStatuses() async throws -> [ProjectionStatus] {
+        try await read { db in
+            let head = try Self.head(db)
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.consumer, c.position,
+                        (SELECT count(*) FROM evident_parked_events p WHERE p.consumer = c.consumer)
+                    FROM evident_checkpoints c ORDER BY c.consumer
+                    """
+            ).map { row in ProjectionStatus(name: row[0], checkpoint: row[1], head: head, parked: row[2]) }
+        }
+    }
+}
