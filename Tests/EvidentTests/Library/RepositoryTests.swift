@@ -52,6 +52,20 @@ struct RepositoryTests {
         #expect(try await store.headPosition() == 4, "only the four interleaved events were written")
     }
 
+    @Test("concurrent commands on one aggregate all succeed through retries, none lost")
+    func concurrentCommands() async throws {
+        let store = InMemoryEventStore()
+        let counters = Repository(store: store, decider: Counter(maximum: 1_000), category: "counter", maximumAttempts: 50)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 {
+                group.addTask { try await counters.handle(.increment(1), for: "busy") }
+            }
+            try await group.waitForAll()
+        }
+        let loaded = try await counters.load("busy")
+        #expect(loaded.state == 16 && loaded.version == 16)
+    }
+
     @Test("entity-style aggregates run through the same repository, with time travel")
     func aggregates() async throws {
         let store = InMemoryEventStore()
