@@ -16,7 +16,10 @@ let package = Package(
         .library(name: "EvidentSpec", targets: ["EvidentSpec"]),
         .library(name: "EvidentServer", targets: ["EvidentServer"]),
         .library(name: "EvidentTesting", targets: ["EvidentTesting"]),
+        .library(name: "EvidentServices", targets: ["EvidentServices"]),
         .executable(name: "evident", targets: ["evident"]),
+        .executable(name: "bank-account-example", targets: ["bank-account-example"]),
+        .executable(name: "shopping-cart-example", targets: ["shopping-cart-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -57,6 +60,11 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .target(
+            name: "EvidentServices",
+            dependencies: ["Evident", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
             name: "EvidentTesting",
             dependencies: ["Evident"],
             swiftSettings: upcomingFeatures
@@ -72,6 +80,35 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
+        // Examples: the domain code is a library (so tests import it), the executable is a small main.
+        .target(
+            name: "BankAccount", dependencies: ["Evident"], path: "Examples/BankAccount/BankAccount",
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "bank-account-example", dependencies: ["BankAccount", "Evident", "EvidentSQLite"],
+            path: "Examples/BankAccount/Main", swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "ShoppingCart",
+            dependencies: ["Evident", "EvidentSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Examples/ShoppingCart/ShoppingCart", swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "shopping-cart-example",
+            dependencies: [
+                "ShoppingCart", "Evident", "EvidentSQLite", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Examples/ShoppingCart/Main", swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "ExamplesTests",
+            dependencies: [
+                "BankAccount", "ShoppingCart", "Evident", "EvidentSQLite", "EvidentTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(
             name: "EvidentTests",
             dependencies: ["Evident", "EvidentTesting"],
@@ -79,7 +116,16 @@ let package = Package(
         ),
         .testTarget(
             name: "EvidentSQLiteTests",
-            dependencies: ["Evident", "EvidentSQLite", "EvidentTesting"],
+            dependencies: [
+                "Evident", "EvidentSQLite", "EvidentTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "EvidentServicesTests",
+            dependencies: [
+                "Evident", "EvidentServices", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(

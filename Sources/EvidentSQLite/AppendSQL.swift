@@ -7,14 +7,16 @@ struct AppendSQL {
     let db: Database
     let maximumStreamLength: Int?
     let path: String
+    let inlineProjections: [any SQLiteProjection]
     /// The last position written so far in this transaction.
     private(set) var head: Int64
-    private var recordedAt: Int64
+    private(set) var recordedAt: Int64
     private let insertEvent: Statement
     private let selectLength: Statement
 
-    init(db: Database, maximumStreamLength: Int?, path: String) throws {
+    init(db: Database, maximumStreamLength: Int?, path: String, inlineProjections: [any SQLiteProjection] = []) throws {
         self.db = db
+        self.inlineProjections = inlineProjections
         self.path = path
         self.maximumStreamLength = maximumStreamLength
         let last = try Row.fetchOne(
@@ -64,6 +66,9 @@ struct AppendSQL {
                     head, event.id, append.stream.description, append.stream.category, length + offset + 1,
                     event.type, event.data.serializedString(), event.metadata.json.serializedString(), recordedAt,
                 ])
+                if !inlineProjections.isEmpty {
+                    try applyInlineProjections(event, stream: append.stream, version: length + offset + 1)
+                }
             }
             results.append(
                 AppendResult(

@@ -29,11 +29,16 @@ final class GroupCommitWriter: Sendable {
     private let maximumBatch: Int
     private let maximumStreamLength: Int?
     private let path: String
+    private let inlineProjections: [any SQLiteProjection]
     private let queue = Mutex(Queue())
     /// The thread that runs transactions; GRDB's write methods block it, never a Swift concurrency thread.
     private let drainQueue = DispatchQueue(label: "evident.sqlite.group-commit")
 
-    init(pool: DatabasePool, maximumBatch: Int, maximumStreamLength: Int?, path: String) {
+    init(
+        pool: DatabasePool, maximumBatch: Int, maximumStreamLength: Int?, path: String,
+        inlineProjections: [any SQLiteProjection] = []
+    ) {
+        self.inlineProjections = inlineProjections
         self.pool = pool
         self.maximumBatch = max(1, maximumBatch)
         self.maximumStreamLength = maximumStreamLength
@@ -84,7 +89,9 @@ final class GroupCommitWriter: Sendable {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     outcomes = []
-                    var writer = try AppendSQL(db: db, maximumStreamLength: maximumStreamLength, path: path)
+                    var writer = try AppendSQL(
+                        db: db, maximumStreamLength: maximumStreamLength, path: path,
+                        inlineProjections: inlineProjections)
                     for pending in batch {
                         outcomes.append(writer.appendInSavepoint(pending.request))
                     }

@@ -4,7 +4,7 @@ import GRDB
 /// Turns GRDB and SQLite errors into ``EventStoreError``s; no GRDB error leaves this module.
 enum SQLiteErrors {
     static func translate(_ error: any Error, path: String) -> any Error {
-        if error is EventStoreError || error is CancellationError { return error }
+        if error is EventStoreError || error is CancellationError || error is ProjectionError { return error }
         guard let error = error as? DatabaseError else {
             return EventStoreError(code: .storageFailure, message: "The database \(path) failed.", underlying: "\(error)")
         }

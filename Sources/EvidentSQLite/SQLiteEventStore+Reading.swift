@@ -80,7 +80,7 @@ extension SQLiteEventStore {
     }
 
     /// Decodes rows of `columns`. `stream`, when given, is the stream every row belongs to (saves parsing names).
-    private static func fetchEvents(
+    static func fetchEvents(
         _ db: Database, sql: String, arguments: StatementArguments, stream: StreamName?
     ) throws -> [RecordedEvent] {
         let statement = try db.cachedStatement(sql: sql)

@@ -57,6 +57,7 @@ public final class SQLiteEventStore: EventStore {
                     try db.execute(sql: "PRAGMA synchronous = FULL")
                 }
                 try Schema.migrator.migrate(pool)
+                try Self.prepareInlineProjections(configuration.inlineProjections, pool: pool)
             }
             let head = try pool.read { db in try Self.head(db) }
             watch = PositionWatch(head: head)
@@ -65,7 +66,8 @@ public final class SQLiteEventStore: EventStore {
         }
         writer = GroupCommitWriter(
             pool: pool, maximumBatch: configuration.maximumAppendsPerCommit,
-            maximumStreamLength: configuration.maximumStreamLength, path: path)
+            maximumStreamLength: configuration.maximumStreamLength, path: path,
+            inlineProjections: configuration.inlineProjections)
         logger.debug("Opened event store", metadata: ["path": "\(path)"])
     }
 

@@ -10,6 +10,9 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var maximumAppendsPerCommit = 1_000
     /// Open the file read-only: appends fail, nothing on disk changes.
     public var readOnly = false
+    /// Projections that run inside the transaction of every append (each append in its own savepoint): their
+    /// read model is never behind the log, and one that throws fails only the append that ran it.
+    public var inlineProjections: [any SQLiteProjection] = []
 
     public init() {}
 }

@@ -31,6 +31,9 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: snapshots, projection checkpoints, parked events") { db in
+            try LibrarySchema.create(db)
+        }
         return migrator
     }
 }

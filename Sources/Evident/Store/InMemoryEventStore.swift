@@ -17,6 +17,8 @@ public final class InMemoryEventStore: EventStore {
 
     private let state = Mutex(State())
     private let watch = PositionWatch()
+    /// The store's snapshots (see ``SnapshotStore``).
+    let snapshots = InMemorySnapshotStore()
     /// The most events a stream may hold; nil for no limit.
     public let maximumStreamLength: Int?
     private let clock: @Sendable () -> Date

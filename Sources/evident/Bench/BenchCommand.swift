@@ -3,5 +3,6 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Evident on this machine.",
-        subcommands: [StoreBenchCommand.self, BenchSpecCommand.self], defaultSubcommand: StoreBenchCommand.self)
+        subcommands: [StoreBenchCommand.self, BenchSpecCommand.self, LibraryBenchCommand.self],
+        defaultSubcommand: StoreBenchCommand.self)
 }

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Turns `Codable` values into ``JSON`` (through Foundation's `JSONEncoder`) and back (directly, with
+/// ``JSONValueDecoder``, which reads what `JSONEncoder` writes).
+enum JSONCoding {
+    static func encode(_ value: some Encodable) throws -> JSON {
+        let data = try JSONEncoder().encode(value)
+        return try data.withUnsafeBytes { try JSON(parsing: $0) }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from json: JSON) throws -> T {
+        try JSONValueDecoder.decode(type, from: json)
+    }
+}

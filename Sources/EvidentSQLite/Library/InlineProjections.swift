@@ -1,0 +1,58 @@
+import Evident
+import Foundation
+import GRDB
+
+extension AppendSQL {
+    /// Runs the inline projections that want `event`, inside the append's savepoint; a projection that
+    /// throws fails this append only, with ``ProjectionError`` code `inlineProjectionFailed`.
+    func applyInlineProjections(_ event: NewEvent, stream: StreamName, version: Int) throws {
+        let recorded = RecordedEvent(
+            id: event.id, stream: stream, type: event.type, data: event.data, metadata: event.metadata,
+            version: version, position: head, recordedAt: Date(timeIntervalSince1970: Double(recordedAt) / 1000))
+        for projection in inlineProjections where projection.filter.matches(recorded) {
+            do {
+                try projection.apply(recorded, in: db)
+            } catch {
+                throw ProjectionError(
+                    code: .inlineProjectionFailed,
+                    message: "Inline projection \(projection.name) failed on a '\(event.type)' event of \(stream); "
+                        + "the append was not written.",
+                    projection: projection.name, underlying: "\(error)")
+            }
+        }
+    }
+}
+
+extension SQLiteEventStore {
+    static func prepareInlineProjections(_ projections: [any SQLiteProjection], pool: DatabasePool) throws {
+        guard !projections.isEmpty else { return }
+        try pool.write { db in
+            for projection in projections { try projection.prepare(db) }
+        }
+    }
+
+    /// Empties the inline projection `name` and applies the whole log to it again, in one transaction (appends
+    /// wait meanwhile, so no event is missed or applied twice).
+    public func rebuildInlineProjection(named name: String) async throws {
+        guard let projection = configuration.inlineProjections.first(where: { $0.name == name }) else {
+            throw EventStoreError.invalidArgument("No inline projection named '\(name)' in this store's configuration.")
+        }
+        try await write { db in
+            try projection.reset(db)
+            var position: Int64 = 0
+            while true {
+                let page = try Self.fetchEvents(
+                    db,
+                    sql: """
+                        SELECT id, stream, type, data, metadata, version, position, recorded_at FROM evident_events
+                        WHERE position > ? ORDER BY position LIMIT 1000
+                        """, arguments: [position], stream: nil)
+                guard let last = page.last else { break }
+                for event in page where projection.filter.matches(event) {
+                    try projection.apply(event, in: db)
+                }
+                position = last.position
+            }
+        }
+    }
+}

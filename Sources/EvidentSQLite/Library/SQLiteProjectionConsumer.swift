@@ -1,0 +1,86 @@
+public import Evident
+import Foundation
+import GRDB
+import Synchronization
+
+/// Drives a ``SQLiteProjection`` for a ``ProjectionRunner``: a batch of events, the read-model writes and
+/// the checkpoint commit in one transaction of the store's database.
+public final class SQLiteProjectionConsumer: CatchUpConsumer {
+    public let projection: any SQLiteProjection
+    let store: SQLiteEventStore
+    private let prepared = Mutex(false)
+
+    public init(projection: any SQLiteProjection, store: SQLiteEventStore) {
+        self.projection = projection
+        self.store = store
+    }
+
+    public var name: String { projection.name }
+    public var filter: LogFilter { projection.filter }
+    public var isRebuildable: Bool { true }
+
+    public func checkpoint() async throws -> Int64 {
+        try await store.checkpoint(of: name)
+    }
+
+    public func handle(_ events: [RecordedEvent], through position: Int64) async throws {
+        let projection = projection
+        let name = name
+        let prepare = !prepared.withLock { $0 }
+        try await writeApplying { db in
+            if prepare { try projection.prepare(db) }
+            for event in events {
+                try ProjectionFailure.wrap { try projection.apply(event, in: db) }
+            }
+            try SQLiteCheckpoints.save(db, consumer: name, position: max(position, events.last?.position ?? 0))
+        }
+        if prepare { prepared.withLock { $0 = true } }
+    }
+
+    public func park(_ event: RecordedEvent, error: any Error, attempts: Int) async throws {
+        try await store.park(ParkedEvent(consumer: name, event: event, error: error, attempts: attempts))
+    }
+
+    public func parkedEvents() async throws -> [ParkedEvent] {
+        try await store.parkedEvents(of: name)
+    }
+
+    public func replay(_ event: RecordedEvent) async throws {
+        let projection = projection
+        let name = name
+        try await writeApplying { db in
+            try projection.prepare(db)
+            try ProjectionFailure.wrap { try projection.apply(event, in: db) }
+            try SQLiteCheckpoints.unpark(db, consumer: name, position: event.position)
+        }
+    }
+
+    public func reset() async throws {
+        let projection = projection
+        let name = name
+        try await writeApplying { db in
+            try projection.prepare(db)
+            try ProjectionFailure.wrap { try projection.reset(db) }
+            try SQLiteCheckpoints.reset(db, consumer: name)
+        }
+    }
+
+    /// Runs `body` in a write transaction; errors of the projection's own code come out as they were
+    /// thrown (so the runner retries and parks), the database's as ``EventStoreError``s.
+    private func writeApplying(_ body: @Sendable @escaping (Database) throws -> Void) async throws {
+        do {
+            try await store.write(body)
+        } catch let failure as ProjectionFailure {
+            throw failure.underlying
+        }
+    }
+}
+
+/// An error thrown by a projection's own code, carried through GRDB and the store's error translation.
+struct ProjectionFailure: Error {
+    var underlying: any Error
+
+    static func wrap(_ body: () throws -> Void) throws {
+        do { try body() } catch { throw ProjectionFailure(underlying: error) }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Evident
+import EvidentSQLite
+import Foundation
+import GRDB
+
+/// Runs a SQLite catch-up projection over a database, for the test that kills it with SIGKILL mid-run and
+/// checks that after a restart its read model equals a rebuild from zero. Not shown in help.
+struct ProjectionWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "projection-worker",
+        abstract: "Seed events, run, rebuild or dump a test projection (for tests).", shouldDisplay: false)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The projection's name (its tables are <name>_totals and <name>_positions).")
+    var name = "live"
+
+    @Option(help: "Append this many events first, in appends of 10, and exit.")
+    var seed: Int?
+
+    @Option(help: "Events per transaction.")
+    var pageSize = 20
+
+    @Flag(help: "Stop once the projection has reached the log's head instead of following it.")
+    var untilCaughtUp = false
+
+    @Flag(help: "Empty the read model and project the whole log again, then exit.")
+    var rebuild = false
+
+    @Flag(help: "Print the read model, one JSON object per stream, then the checkpoint, and exit.")
+    var dump = false
+
+    func run() async throws {
+        let store = try SQLiteEventStore(path: self.store.db)
+        if let seed {
+            for batch in stride(from: 0, to: seed, by: 10) {
+                let events = (batch..<min(seed, batch + 10)).map { index in
+                    NewEvent(type: "was_credited", data: ["amount": .int(index % 97 + 1)])
+                }
+                try await store.append(events, to: StreamName("account:\(batch / 10 % 13)"))
+            }
+            return
+        }
+        let projection = CrashTotals(name: name)
+        var configuration = ProjectionRunnerConfiguration()
+        configuration.pageSize = pageSize
+        configuration.pollInterval = .milliseconds(50)
+        let runner = store.projectionRunner(for: projection, configuration: configuration)
+        if dump {
+            let status = try await runner.status()
+            for line in try projection.rows(store.path) { Output.line(line) }
+            Output.line([
+                "checkpoint": .int(Int(status.checkpoint)), "head": .int(Int(status.head)),
+                "parked": .int(status.parked),
+            ])
+        } else if rebuild {
+            try await runner.rebuild()
+        } else if untilCaughtUp {
+            try await runner.catchUp()
+        } else {
+            try await runner.run()
+        }
+    }
+}
+
+/// Per stream: the number of events, the sum of their amounts and the last position. Every position is also
+/// inserted into a table whose primary key refuses a second application of the same event.
+struct CrashTotals: SQLiteProjection {
+    let name: String
+
+    func prepare(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS \(name)_totals (
+                    stream TEXT PRIMARY KEY, events INTEGER NOT NULL, amount INTEGER NOT NULL,
+                    last_position INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS \(name)_positions (position INTEGER PRIMARY KEY);
+                """)
+    }
+
+    func apply(_ event: RecordedEvent, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO \(name)_positions (position) VALUES (?)", arguments: [event.position])
+        try db.execute(
+            sql: """
+                INSERT INTO \(name)_totals (stream, events, amount, last_position) VALUES (?, 1, ?, ?)
+                ON CONFLICT (stream) DO UPDATE SET events = events + 1, amount = amount + excluded.amount,
+                    last_position = excluded.last_position
+                """,
+            arguments: [event.stream.description, Int(event.data["amount"]?.number ?? 0), event.position])
+    }
+
+    func reset(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(name)_totals; DELETE FROM \(name)_positions")
+    }
+
+    func rows(_ path: String) throws -> [JSON] {
+        try DatabaseQueue(path: path).read { db in
+            guard try db.tableExists("\(name)_totals") else { return [] }
+            return try Row.fetchAll(
+                db, sql: "SELECT stream, events, amount, last_position FROM \(name)_totals ORDER BY stream"
+            ).map { row in
+                [
+                    "stream": .string(row[0]), "events": .int(row[1]), "amount": .int(row[2]),
+                    "last_position": .int(row[3]),
+                ]
+            }
+        }
+    }
+}
