@@ -51,9 +51,11 @@ struct AppendSQL {
     }
 
     private mutating func append(_ request: AppendRequest) throws -> [AppendResult] {
-        if let key = request.idempotencyKey, let stored = try storedResults(forKey: key) {
-            guard stored.fingerprint == request.fingerprint else { throw EventStoreError.idempotencyKeyConflict(key) }
-            return stored.results.map { var result = $0; result.isReplay = true; return result }
+        if let idempotency = request.idempotency, let stored = try Self.idempotentAppend(forKey: idempotency.key, in: db) {
+            guard stored.fingerprint == idempotency.fingerprint else {
+                throw EventStoreError.idempotencyKeyConflict(idempotency.key)
+            }
+            return stored.results
         }
         var results: [AppendResult] = []
         for append in request.appends {
@@ -75,20 +77,22 @@ struct AppendSQL {
                     stream: append.stream, streamLength: length + append.events.count, count: append.events.count,
                     firstPosition: firstPosition))
         }
-        if let key = request.idempotencyKey, let fingerprint = request.fingerprint {
+        if let idempotency = request.idempotency {
             try db.execute(
                 sql: "INSERT INTO evident_idempotency_keys (key, fingerprint, result, recorded_at) VALUES (?, ?, ?, ?)",
-                arguments: [key, fingerprint, Self.encode(results).serializedString(), recordedAt])
+                arguments: [
+                    idempotency.key, idempotency.fingerprint, Self.encode(results).serializedString(), recordedAt,
+                ])
         }
         return results
     }
 
-    private func storedResults(forKey key: String) throws -> (fingerprint: String, results: [AppendResult])? {
+    static func idempotentAppend(forKey key: String, in db: Database) throws -> IdempotentAppend? {
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT fingerprint, result FROM evident_idempotency_keys WHERE key = ?", arguments: [key])
         else { return nil }
-        return (row[0], try Self.decode(JSON(parsing: row[1] as String)))
+        return IdempotentAppend(fingerprint: row[0], results: try decode(JSON(parsing: row[1] as String)))
     }
 
     static func encode(_ results: [AppendResult]) -> JSON {

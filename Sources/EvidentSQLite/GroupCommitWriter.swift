@@ -7,8 +7,7 @@ import Synchronization
 /// One append as the writer receives it.
 struct AppendRequest: Sendable {
     var appends: [StreamAppend]
-    var idempotencyKey: String?
-    var fingerprint: String?
+    var idempotency: Idempotency?
 }
 
 /// The single writer of a ``SQLiteEventStore``. Appends queue up while a transaction commits; the next

@@ -71,17 +71,19 @@ public final class SQLiteEventStore: EventStore {
         logger.debug("Opened event store", metadata: ["path": "\(path)"])
     }
 
-    public func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult] {
+    public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
         guard !configuration.readOnly else {
             throw EventStoreError.invalidArgument("The store at \(path) is open read-only.")
         }
         try AppendValidation.checkShape(appends)
-        let request = AppendRequest(
-            appends: appends, idempotencyKey: idempotencyKey,
-            fingerprint: idempotencyKey.map { _ in AppendValidation.fingerprint(appends) })
+        let request = AppendRequest(appends: appends, idempotency: idempotency)
         let (results, head) = try await writer.submit(request)
         watch.advance(to: head)
         return results
+    }
+
+    public func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
+        try await read { db in try AppendSQL.idempotentAppend(forKey: key, in: db) }
     }
 
     public func headPosition() async throws -> Int64 {

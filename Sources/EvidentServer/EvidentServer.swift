@@ -41,10 +41,13 @@ public struct EvidentServer: Sendable {
 
     var writer: EventWriter { EventWriter(store: store, states: states, metrics: metrics) }
 
-    /// The router with every route of the API, for `HummingbirdTesting` or an application.
-    public func makeRouter() -> Router<BasicRequestContext> {
+    /// The router with every route of the API, for `HummingbirdTesting` or an application. With
+    /// `openWithoutKeys` (for a server bound to loopback), requests need no key while no key exists;
+    /// otherwise they always do.
+    public func makeRouter(openWithoutKeys: Bool = true) -> Router<BasicRequestContext> {
         let router = Router()
-        router.middlewares.add(EvidentMiddleware(keys: keys, metrics: metrics, logger: logger))
+        router.middlewares.add(
+            EvidentMiddleware(keys: keys, metrics: metrics, openWithoutKeys: openWithoutKeys, logger: logger))
         addAdministrationRoutes(to: router)
         addLogRoutes(to: router)
         addAggregateRoutes(to: router)
@@ -52,7 +55,9 @@ public struct EvidentServer: Sendable {
     }
 
     /// The application listening on the configured address (loopback only while no API key exists).
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
+    /// `onServerRunning` receives the address and port it listens on.
+    public func makeApplication(onServerRunning: @escaping @Sendable (String, Int) async -> Void = { _, _ in })
+        async throws
         -> some ApplicationProtocol
     {
         var host = configuration.host
@@ -67,9 +72,9 @@ public struct EvidentServer: Sendable {
             }
         }
         return Application(
-            router: makeRouter(),
+            router: makeRouter(openWithoutKeys: Self.isLoopback(host)),
             configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "evident"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            onServerRunning: { [host] channel in await onServerRunning(host, channel.localAddress?.port ?? 0) },
             logger: logger)
     }
 

@@ -116,6 +116,16 @@ struct AdministrationTests {
         }
     }
 
+    @Test("a server that listens beyond loopback needs a key even when none exists")
+    func closedWithoutKeys() async throws {
+        try await TestServer().test(openWithoutKeys: false) { client in
+            let answer = try await client.get("/_spec")
+            #expect(answer.status == .unauthorized)
+            #expect(answer["error"]?.string?.contains("evident keys create") == true)
+            #expect(try await client.get("/_health").status == .ok)
+        }
+    }
+
     @Test("without a spec, aggregate routes answer 503 with what to do")
     func noSpec() async throws {
         try await TestServer(spec: nil).test { client in

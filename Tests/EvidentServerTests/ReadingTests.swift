@@ -95,6 +95,11 @@ struct ReadingTests {
             let resumed = try await client.get(
                 "/_log/stream?until=\(head + 2)", headers: [HTTPField.Name("Last-Event-ID")!: "\(head + 1)"])
             #expect(resumed.text.split(separator: "\n").filter { $0.hasPrefix("id: ") } == ["id: \(head + 2)"])
+            // The feed stops at `until` even when more events are already stored.
+            let stopped = try await client.get("/_log/stream?after=0&until=\(head)")
+            #expect(stopped.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.last == "id: \(head)")
+            let garbled = try await client.get("/_log/stream", headers: [HTTPField.Name("Last-Event-ID")!: "abc"])
+            #expect(garbled.status == .badRequest)
         }
     }
 }

@@ -30,8 +30,8 @@ struct TestServer {
     }
 
     /// Runs `body` with a client of the router.
-    func test(_ body: @escaping @Sendable (Client) async throws -> Void) async throws {
-        let application = Application(router: server.makeRouter())
+    func test(openWithoutKeys: Bool = true, _ body: @escaping @Sendable (Client) async throws -> Void) async throws {
+        let application = Application(router: server.makeRouter(openWithoutKeys: openWithoutKeys))
         try await application.test(.router) { client in try await body(Client(client: client)) }
         try? FileManager.default.removeItem(atPath: directory)
     }

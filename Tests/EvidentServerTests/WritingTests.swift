@@ -92,6 +92,23 @@ struct WritingTests {
                 "/cart/\(cart)/item_was_added", Fixture.event(["sku": "pear", "quantity": 1, "unit_price": 1]), headers: key)
             #expect(other.status == .unprocessableContent)
             #expect(try await client.get("/cart/\(cart)/length")["length"] == 2)
+
+            // A retry is recognized before the checks, which the state changed by the first attempt would fail:
+            // an external expected length, and a `requires` that no longer holds.
+            let occKey: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "add-with-length"]
+            let withLength = Fixture.event(Fixture.item, ["previous_length": 2])
+            let firstWithLength = try await client.post("/cart/\(cart)/item_was_added", withLength, headers: occKey)
+            let retryWithLength = try await client.post("/cart/\(cart)/item_was_added", withLength, headers: occKey)
+            #expect(firstWithLength.status == .created && retryWithLength.status == .created)
+            #expect(retryWithLength["replayed"] == true && retryWithLength["version"] == 3)
+            let checkoutKey: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "checkout"]
+            let checkout = Fixture.event(["order_id": .string(Fixture.id())])
+            let checkedOut = try await client.post("/cart/\(cart)/was_checked_out", checkout, headers: checkoutKey)
+            let checkoutRetry = try await client.post("/cart/\(cart)/was_checked_out", checkout, headers: checkoutKey)
+            #expect(checkedOut.status == .created)
+            #expect(checkoutRetry.status == .created && checkoutRetry["replayed"] == true)
+            #expect(checkoutRetry["implied_count"] == checkedOut["implied_count"])
+            #expect(try await client.get("/cart/\(cart)/length")["length"] == 4)
         }
     }
 

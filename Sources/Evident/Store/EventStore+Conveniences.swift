@@ -1,4 +1,11 @@
 extension EventStore {
+    /// Appends to one or more streams atomically; with an `idempotencyKey`, a retry of the same appends
+    /// (same streams, event types, data and metadata) returns the first results flagged as a replay.
+    @discardableResult
+    public func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult] {
+        try await append(appends, idempotency: idempotencyKey.map { Idempotency(key: $0, for: appends) })
+    }
+
     /// Appends events to one stream atomically.
     ///
     /// ```swift

@@ -4,9 +4,13 @@
 /// Errors thrown are ``EventStoreError``s (and `CancellationError` from waits).
 public protocol EventStore: Sendable {
     /// Appends events to one or more streams atomically: either every stream's expectation holds and all
-    /// events are written, or nothing is. With an `idempotencyKey`, a retry of the same append returns the
-    /// first result with `isReplay` set and writes nothing; the same key with other events is an error.
-    func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult]
+    /// events are written, or nothing is. With `idempotency`, an append whose key is already stored returns
+    /// the stored results with `isReplay` set and writes nothing when the fingerprints match, and fails with
+    /// `idempotencyKeyConflict` when they differ. The key is looked up before any expectation is checked.
+    func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult]
+
+    /// What an append made with the idempotency key `key` returned, if one was stored.
+    func idempotentAppend(forKey key: String) async throws -> IdempotentAppend?
 
     /// Reads up to `limit` events of a stream, starting at version `from` (inclusive) and going `direction`.
     /// Reading backward from `Int.max` starts at the last event.

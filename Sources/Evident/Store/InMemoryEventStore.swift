@@ -4,11 +4,6 @@ import Synchronization
 /// An event store in memory: the reference semantics every other store is tested against, and the store
 /// for unit tests. Nothing survives the process.
 public final class InMemoryEventStore: EventStore {
-    private struct IdempotentAppend {
-        var fingerprint: String
-        var results: [AppendResult]
-    }
-
     private struct State {
         var log: [RecordedEvent] = []
         var streams: [StreamName: [Int]] = [:]  // stream → indexes into `log`
@@ -29,13 +24,16 @@ public final class InMemoryEventStore: EventStore {
         self.clock = clock
     }
 
-    public func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult] {
+    public func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
+        state.withLock { $0.idempotentAppends[key] }
+    }
+
+    public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
         try AppendValidation.checkShape(appends)
-        let fingerprint = idempotencyKey.map { _ in AppendValidation.fingerprint(appends) }
         let results = try state.withLock { state throws(EventStoreError) -> [AppendResult] in
-            if let idempotencyKey, let earlier = state.idempotentAppends[idempotencyKey] {
-                guard earlier.fingerprint == fingerprint else { throw .idempotencyKeyConflict(idempotencyKey) }
-                return earlier.results.map { var result = $0; result.isReplay = true; return result }
+            if let idempotency, let earlier = state.idempotentAppends[idempotency.key] {
+                guard earlier.fingerprint == idempotency.fingerprint else { throw .idempotencyKeyConflict(idempotency.key) }
+                return earlier.results
             }
             for append in appends {
                 let length = state.streams[append.stream]?.count ?? 0
@@ -60,8 +58,9 @@ public final class InMemoryEventStore: EventStore {
                         stream: append.stream, streamLength: length + append.events.count,
                         count: append.events.count, firstPosition: append.events.isEmpty ? 0 : firstPosition))
             }
-            if let idempotencyKey, let fingerprint {
-                state.idempotentAppends[idempotencyKey] = IdempotentAppend(fingerprint: fingerprint, results: results)
+            if let idempotency {
+                state.idempotentAppends[idempotency.key] = IdempotentAppend(
+                    fingerprint: idempotency.fingerprint, results: results)
             }
             return results
         }

@@ -12,6 +12,14 @@ struct EventWriter: Sendable {
     let metrics: ServerMetrics
 
     func write(_ request: WriteRequest, spec current: SpecRegistry.Current) async throws -> WriteOutcome {
+        if let idempotency = request.idempotency, let stored = try await store.idempotentAppend(forKey: idempotency.key) {
+            guard stored.fingerprint == idempotency.fingerprint else {
+                throw EventStoreError.idempotencyKeyConflict(idempotency.key)
+            }
+            return WriteOutcome(
+                stream: stored.results[0].stream, result: stored.results[0],
+                impliedCount: stored.results.dropFirst().reduce(0) { $0 + $1.count })
+        }
         let spec = current.spec
         let hash = spec.contentHash
         let type = try refusal { () throws(SpecError) in try spec.requireAggregateType(request.aggregateType) }
@@ -65,7 +73,7 @@ struct EventWriter: Sendable {
             stream: stream, main: checked.map(\.event), implied: implied, concurrency: request.concurrency,
             mainLength: before.version)
         let start = ContinuousClock.now
-        let results = try await store.append(appends, idempotencyKey: request.idempotencyKey)
+        let results = try await store.append(appends, idempotency: request.idempotency)
         metrics.appendLatency.recordNanoseconds(start.duration(to: .now).nanoseconds)
         let main = results[0]
         if !main.isReplay {

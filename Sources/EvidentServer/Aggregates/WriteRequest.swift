@@ -20,7 +20,9 @@ struct WriteRequest: Sendable {
     var events: [(type: String, data: JSON)]
     var metadata: EventMetadata
     var concurrency: Concurrency
-    var idempotencyKey: String?
+    /// The `Idempotency-Key` header with the fingerprint of the request (route and body): a retry is
+    /// recognized before any check runs, since the state it was checked against has since changed.
+    var idempotency: Idempotency?
 
     /// Reads the body's `metadata`: `actor` (required), `target`, `previous_length`, `skip_occ`; other keys
     /// are kept as free metadata.

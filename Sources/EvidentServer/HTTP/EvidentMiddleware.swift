@@ -10,6 +10,8 @@ struct EvidentMiddleware: RouterMiddleware {
 
     let keys: APIKeys
     let metrics: ServerMetrics
+    /// Whether requests need no key while none exists (a server bound to loopback only).
+    let openWithoutKeys: Bool
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -36,7 +38,13 @@ struct EvidentMiddleware: RouterMiddleware {
     }
 
     private func authorize(_ request: Request) async throws {
-        guard let needed = Self.requiredScope(request), try await keys.hasKeys() else { return }
+        guard let needed = Self.requiredScope(request) else { return }
+        guard try await keys.hasKeys() else {
+            if openWithoutKeys { return }
+            throw APIError(
+                .unauthorized,
+                "No API key exists and this server listens beyond loopback: create one with `evident keys create`.")
+        }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError(.unauthorized, "An API key is required: send 'Authorization: Bearer <key>'.")
         }

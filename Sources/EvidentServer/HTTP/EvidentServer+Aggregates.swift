@@ -13,7 +13,8 @@ extension EvidentServer {
             let data = fields["data"] ?? [:]
             guard case .object = data else { throw APIError(.unprocessableContent, "data must be a JSON object.") }
             let outcome = try await write(
-                request, context: context, events: [(try context.parameter("event"), data)], metadata: fields["metadata"])
+                request, context: context, events: [(try context.parameter("event"), data)], metadata: fields["metadata"],
+                body: body)
             var answer: [String: JSON] = [
                 "key": .string(outcome.stream.description), "version": .int(outcome.result.streamLength),
                 "position": .int(Int(outcome.result.lastPosition)), "length": .int(outcome.result.streamLength),
@@ -42,7 +43,8 @@ extension EvidentServer {
                 }
                 return (type, data)
             }
-            let outcome = try await write(request, context: context, events: events, metadata: body["metadata"])
+            let outcome = try await write(
+                request, context: context, events: events, metadata: body["metadata"], body: body)
             var answer: [String: JSON] = [
                 "key": .string(outcome.stream.description), "count": .int(outcome.result.count),
                 "version": .int(outcome.result.streamLength), "length": .int(outcome.result.streamLength),
@@ -124,16 +126,19 @@ extension EvidentServer {
     }
 
     private func write(
-        _ request: Request, context: BasicRequestContext, events: [(type: String, data: JSON)], metadata: JSON?
+        _ request: Request, context: BasicRequestContext, events: [(type: String, data: JSON)], metadata: JSON?,
+        body: JSON
     ) async throws -> WriteOutcome {
         let key = request.headers[.init("Idempotency-Key")!]
         if let key, key.isEmpty || key.utf8.count > 200 {
             throw APIError(.badRequest, "Idempotency-Key must be 1 to 200 characters.")
         }
+        let route: JSON = ["method": .string(request.method.rawValue), "path": .string(request.uri.path), "body": body]
+        let idempotency = key.map { Idempotency(key: $0, fingerprint: SHA256.hexDigest(route.serialized())) }
         let (parsedMetadata, concurrency) = try WriteRequest.parseMetadata(metadata)
         let request = WriteRequest(
             aggregateType: try context.parameter("type"), aggregateID: try context.parameter("id"), events: events,
-            metadata: parsedMetadata, concurrency: concurrency, idempotencyKey: key)
+            metadata: parsedMetadata, concurrency: concurrency, idempotency: idempotency)
         return try await writer.write(request, spec: try await specs.current())
     }
 }

@@ -18,9 +18,10 @@ extension EvidentServer {
         // Server-Sent Events: the stored events after the position, then live ones; `Last-Event-ID` resumes;
         // `?until=` ends the stream once the log has passed that position.
         router.get("/_log/stream") { request, _ in
-            let resumeFrom = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
-            guard resumeFrom == nil || resumeFrom! >= 0 else {
-                throw APIError(.badRequest, "Last-Event-ID must be a log position.")
+            let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
+            let resumeFrom = lastEventID.flatMap { Int($0) }
+            guard lastEventID == nil || (resumeFrom ?? -1) >= 0 else {
+                throw APIError(.badRequest, "Last-Event-ID must be a log position (a whole number, 0 or more).")
             }
             let after = try resumeFrom ?? request.integerQuery("after") ?? 0
             let until = try request.integerQuery("until").map(Int64.init)
@@ -36,7 +37,7 @@ extension EvidentServer {
                     while !stopping.withLock({ $0 }) {
                         let batch = try await events.nextBatch(idleTimeout: min(heartbeat, .seconds(1)))
                         var text = ""
-                        for event in batch {
+                        for event in batch where until.map({ event.position <= $0 }) ?? true {
                             text += "id: \(event.position)\nevent: \(event.type)\ndata: \(event.apiJSON.serializedString())\n\n"
                         }
                         if text.isEmpty, lastWrite.duration(to: .now) >= heartbeat { text = ": heartbeat\n\n" }

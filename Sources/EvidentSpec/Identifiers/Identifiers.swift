@@ -52,7 +52,7 @@ public enum Identifiers {
                     message: "'\(id)' is not Crockford base32: '\(Character(Unicode.Scalar(bad)))' is not one of "
                         + "0-9 and A-Z without I, L, O, U"))
         }
-        let others = singletons.isEmpty ? "" : ", " + singletons.sorted().joined(separator: ", ")
+        let others = singletons.subtracting([global]).sorted().map { ", " + $0 }.joined()
         return .failure(
             Reason(
                 message: "'\(id)' is not a valid id: use a UUID v4 or v5, a 9-character Crockford base32 code, a UUID "

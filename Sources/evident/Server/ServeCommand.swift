@@ -66,8 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = EvidentServer(store: store, configuration: configuration, logger: logger)
         try await server.start(spec: compiled)
         let specVersion = try? await server.specs.current().version
-        let host = configuration.host
-        let application = try await server.makeApplication { port in
+        let application = try await server.makeApplication { host, port in
             logger.notice(
                 "Evident is listening",
                 metadata: [

@@ -129,7 +129,7 @@ final class InterruptedStore: EventStore {
 
     init(interruptions: Int) { self.interruptions = interruptions }
 
-    func append(_ appends: [StreamAppend], idempotencyKey: String?) async throws -> [AppendResult] {
+    func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
         let interrupt = count.withLock { count in
             count += 1
             return count <= interruptions
@@ -137,7 +137,11 @@ final class InterruptedStore: EventStore {
         if interrupt, let stream = appends.first?.stream {
             try await base.append([CounterEvent.incremented(Incremented(by: 1)).newEvent()], to: stream)
         }
-        return try await base.append(appends, idempotencyKey: idempotencyKey)
+        return try await base.append(appends, idempotency: idempotency)
+    }
+
+    func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
+        try await base.idempotentAppend(forKey: key)
     }
 
     func readStream(_ stream: StreamName, from version: Int, direction: ReadDirection, limit: Int) async throws
