@@ -95,14 +95,21 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Runs `body` on a reader connection, translating database errors.
+    ///
+    /// The read runs on the calling thread: in WAL mode a read never waits for the writer, and it is shorter
+    /// than the two thread hops an asynchronous read would cost.
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
+            return try readOnCallingThread(body)
         } catch let error as EventStoreError {
             throw error
         } catch {
             throw SQLiteErrors.translate(error, path: path)
         }
+    }
+
+    private func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
     }
 
     static func head(_ db: Database) throws -> Int64 {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Evident
+import Foundation
 import EvidentSpec
 import Synchronization
 
@@ -7,9 +8,23 @@ import Synchronization
 /// version it has folded, and a read folds only the newer events onto it. Every read asks the store for
 /// newer events, so a read after a write always sees the write; a spec change makes the cached states stale.
 final class AggregateStates: Sendable {
+    /// A folded state with the recording times of its first and last events.
+    struct Snapshot: Sendable {
+        var result: FoldResult
+        var createdAt: Date?
+        var updatedAt: Date?
+
+        mutating func fold(_ events: [RecordedEvent], with type: CompiledAggregateType) {
+            guard let last = events.last else { return }
+            if result.version == 0 { createdAt = events.first?.recordedAt }
+            updatedAt = last.recordedAt
+            result = type.fold(events, onto: result)
+        }
+    }
+
     private struct Entry {
         var specHash: String
-        var result: FoldResult
+        var snapshot: Snapshot
     }
 
     private let store: any EventStore
@@ -25,38 +40,43 @@ final class AggregateStates: Sendable {
 
     /// The current state of `stream` under `spec`; `cached: false` folds from the first event.
     func current(_ stream: StreamName, type: CompiledAggregateType, specHash: String, cached: Bool = true)
-        async throws -> FoldResult
+        async throws -> Snapshot
     {
         let start = ContinuousClock.now
         defer { metrics.foldTime.recordNanoseconds(start.duration(to: .now).nanoseconds) }
-        let known = cached ? entries.withLock { $0[stream] }.flatMap { $0.specHash == specHash ? $0.result : nil } : nil
+        let known = cached ? entries.withLock { $0[stream] }.flatMap { $0.specHash == specHash ? $0.snapshot : nil } : nil
         metrics.cacheLookup(hit: known != nil)
-        var result = known ?? FoldResult(state: CompiledAggregateType.initialState)
+        var snapshot = known ?? Snapshot(result: FoldResult(state: CompiledAggregateType.initialState))
         while true {
-            let page = try await store.readStream(stream, from: result.version + 1, direction: .forward, limit: 1_000)
-            result = type.fold(page, onto: result)
+            let page = try await store.readStream(
+                stream, from: snapshot.result.version + 1, direction: .forward, limit: 1_000)
+            snapshot.fold(page, with: type)
             if page.count < 1_000 { break }
         }
-        remember(stream, result, specHash: specHash)
-        return result
+        remember(stream, snapshot, specHash: specHash)
+        return snapshot
     }
 
     /// The state of `stream` up to a version or an instant; never cached.
-    func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> FoldResult {
-        type.fold(try await store.readStream(stream, upTo: cutoff))
+    func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> Snapshot {
+        var snapshot = Snapshot(result: FoldResult(state: CompiledAggregateType.initialState))
+        snapshot.fold(try await store.readStream(stream, upTo: cutoff), with: type)
+        return snapshot
     }
 
     /// Keeps a state just computed (after a write) so the next read need not fold it again.
-    func remember(_ stream: StreamName, _ result: FoldResult, specHash: String) {
+    func remember(_ stream: StreamName, _ snapshot: Snapshot, specHash: String) {
         entries.withLock { entries in
-            if let existing = entries[stream], existing.specHash == specHash, existing.result.version > result.version {
+            if let existing = entries[stream], existing.specHash == specHash,
+                existing.snapshot.result.version > snapshot.result.version
+            {
                 return
             }
             if entries.count >= capacity, entries[stream] == nil {
                 // Make room: drop an arbitrary half. Cheap, and a dropped state is only refolded.
                 for key in entries.keys.prefix(capacity / 2) { entries[key] = nil }
             }
-            entries[stream] = Entry(specHash: specHash, result: result)
+            entries[stream] = Entry(specHash: specHash, snapshot: snapshot)
         }
     }
 }

@@ -32,7 +32,7 @@ struct EventWriter: Sendable {
             metadata.target?.id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(target.id) }
         }
 
-        let before = try await states.current(stream, type: type, specHash: hash)
+        let before = try await states.current(stream, type: type, specHash: hash).result
         if case .expectedLength(let length) = request.concurrency, length != before.version {
             throw APIError(EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version))
         }
@@ -58,7 +58,9 @@ struct EventWriter: Sendable {
                     let key = "\(type):\(id)"
                     if let known = loaded[key] { return known }
                     let compiled = try spec.requireAggregateType(type)
-                    let result = try await states.current(try StreamName(category: type, id: id), type: compiled, specHash: hash)
+                    let result = try await states.current(
+                        try StreamName(category: type, id: id), type: compiled, specHash: hash
+                    ).result
                     loaded[key] = (result.state, result.version)
                     return (result.state, result.version)
                 }
@@ -78,9 +80,6 @@ struct EventWriter: Sendable {
         let main = results[0]
         if !main.isReplay {
             metrics.eventsAppended.increment(by: Int64(appends.reduce(0) { $0 + $1.events.count }))
-            if case .disabled = request.concurrency {} else {
-                states.remember(stream, FoldResult(state: state, errors: before.errors, version: main.streamLength), specHash: hash)
-            }
         }
         return WriteOutcome(stream: stream, result: main, impliedCount: results.dropFirst().reduce(0) { $0 + $1.count })
     }

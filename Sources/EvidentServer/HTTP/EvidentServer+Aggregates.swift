@@ -60,25 +60,24 @@ extension EvidentServer {
             if request.uri.queryParameters.get("at") != nil, request.uri.queryParameters.get("version") != nil {
                 throw APIError(.badRequest, "Use either ?at= or ?version=, not both.")
             }
-            let result: FoldResult
+            let snapshot: AggregateStates.Snapshot
             if let at = try request.integerQuery("at") {
-                result = try await states.past(stream, type: type, upTo: .recordedAt(Date(timeIntervalSince1970: Double(at) + 0.999)))
+                snapshot = try await states.past(
+                    stream, type: type, upTo: .recordedAt(Date(timeIntervalSince1970: Double(at) + 0.999)))
             } else if let version = try request.integerQuery("version") {
-                result = try await states.past(stream, type: type, upTo: .version(version))
+                snapshot = try await states.past(stream, type: type, upTo: .version(version))
             } else {
                 let synchronous = request.uri.queryParameters.get("synchronous") == "true"
-                result = try await states.current(stream, type: type, specHash: current.spec.contentHash, cached: !synchronous)
+                snapshot = try await states.current(
+                    stream, type: type, specHash: current.spec.contentHash, cached: !synchronous)
             }
+            let result = snapshot.result
             guard result.version > 0 || current.spec.singletons.contains(stream.id) else {
                 throw APIError(.notFound, "\(stream) has no events.", details: ["length": 0])
             }
             var metadata: [String: JSON] = ["length": .int(result.version)]
-            if result.version > 0 {
-                let first = try await store.readStream(stream, from: 1, direction: .forward, limit: 1).first
-                let last = try await store.readStream(stream, from: result.version, direction: .forward, limit: 1).first
-                metadata["created_at"] = first.map { .int(Int($0.recordedAt.timeIntervalSince1970)) }
-                metadata["updated_at"] = last.map { .int(Int($0.recordedAt.timeIntervalSince1970)) }
-            }
+            metadata["created_at"] = snapshot.createdAt.map { .int(Int($0.timeIntervalSince1970)) }
+            metadata["updated_at"] = snapshot.updatedAt.map { .int(Int($0.timeIntervalSince1970)) }
             if !result.errors.isEmpty {
                 metadata["errors"] = .array(
                     result.errors.map { ["version": .int($0.version), "error": .string($0.error.description)] })

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# HTTP load on loopback against a release build of `evident serve` running the example shop spec:
+# writes of one event each to 1,000 carts, then reads of those carts, at 64 connections (wrk, from Debian).
+# Usage: scripts/bench-http.sh [--connections 64] [--duration 10] [--runs 3]
+# EVIDENT_BUILD_PATH chooses the build folder (default .build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=64 duration=10 runs=3
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --connections) connections=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 64 ;;
+    esac
+done
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+build=${EVIDENT_BUILD_PATH:-.build}
+swift build -c release --product evident --scratch-path "$build" >&2
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+"$build/release/evident" serve --spec Examples/specs/shop.json --db "$work/evident.sqlite" --port 0 \
+    --log-level notice 2> "$work/serve.log" &
+server=$!
+for _ in $(seq 100); do
+    port=$(grep -o "url=http://127.0.0.1:[0-9]*" "$work/serve.log" | grep -o "[0-9]*$" || true)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
+export EVIDENT_BENCH_IDS="$work/ids.txt"
+python3 - "$port" "$EVIDENT_BENCH_IDS" <<'PY'
+import http.client, json, sys, uuid
+port, path = int(sys.argv[1]), sys.argv[2]
+connection = http.client.HTTPConnection("127.0.0.1", port)
+actor = {"type": "customer", "id": "7f3c2a10-5b6d-4e8f-9a1b-2c3d4e5f6a7b"}
+with open(path, "w") as ids:
+    for _ in range(1000):
+        cart = str(uuid.uuid4())
+        connection.request("POST", f"/cart/{cart}/was_opened", json.dumps({"data": {"customer_id": "bench"}, "metadata": {"actor": actor}}))
+        response = connection.getresponse(); response.read()
+        assert response.status == 201, response.status
+        ids.write(cart + "\n")
+PY
+for workload in write read; do
+    cat "scripts/bench-http/$workload.lua" scripts/bench-http/report.lua > "$work/$workload.lua"
+    for run in $(seq "$runs"); do
+        line=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$work/$workload.lua" "http://127.0.0.1:$port" | tail -1)
+        echo "{\"workload\":\"http_$workload\",\"connections\":$connections,\"run\":$run,${line#\{}"
+    done
+done
