@@ -34,13 +34,28 @@ struct AppendSQL {
             sql: "SELECT version FROM evident_events WHERE stream = ? ORDER BY version DESC LIMIT 1")
     }
 
-    /// Runs one append in a savepoint: on failure it leaves no trace and the transaction goes on.
-    mutating func appendInSavepoint(_ request: AppendRequest) -> Result<[AppendResult], any Error> {
+    /// Runs one append so that, if it is refused, it leaves no trace and the transaction goes on.
+    ///
+    /// Every check (idempotency key, expected versions, length limit) runs before anything is written, so a
+    /// refused append has written nothing and needs no savepoint; a savepoint is taken only when inline
+    /// projections, which may fail while events are written, are configured. An unexpected database error
+    /// while writing is thrown: it fails the whole transaction, and so every append of the group.
+    mutating func appendIsolated(_ request: AppendRequest) throws -> Result<[AppendResult], any Error> {
+        let lengths: [Int]
+        do {
+            switch try check(request) {
+            case .replay(let results): return .success(results)
+            case .write(let current): lengths = current
+            }
+        } catch {
+            return .failure(SQLiteErrors.translate(error, path: path))
+        }
+        guard !inlineProjections.isEmpty else { return .success(try write(request, lengths: lengths)) }
         let headBefore = head
         var results: [AppendResult] = []
         do {
             try db.inSavepoint {
-                results = try append(request)
+                results = try write(request, lengths: lengths)
                 return .commit
             }
             return .success(results)
@@ -50,17 +65,31 @@ struct AppendSQL {
         }
     }
 
-    private mutating func append(_ request: AppendRequest) throws -> [AppendResult] {
+    private enum CheckedAppend {
+        /// The key was used before for the same request: its stored results.
+        case replay([AppendResult])
+        /// Every expectation holds; the streams' current lengths.
+        case write([Int])
+    }
+
+    private func check(_ request: AppendRequest) throws -> CheckedAppend {
         if let idempotency = request.idempotency, let stored = try Self.idempotentAppend(forKey: idempotency.key, in: db) {
             guard stored.fingerprint == idempotency.fingerprint else {
                 throw EventStoreError.idempotencyKeyConflict(idempotency.key)
             }
-            return stored.results
+            return .replay(stored.results)
         }
+        return .write(
+            try request.appends.map { append in
+                let length = try Int.fetchOne(selectLength, arguments: [append.stream.description]) ?? 0
+                try AppendValidation.check(append, currentLength: length, maximumStreamLength: maximumStreamLength)
+                return length
+            })
+    }
+
+    private mutating func write(_ request: AppendRequest, lengths: [Int]) throws -> [AppendResult] {
         var results: [AppendResult] = []
-        for append in request.appends {
-            let length = try Int.fetchOne(selectLength, arguments: [append.stream.description]) ?? 0
-            try AppendValidation.check(append, currentLength: length, maximumStreamLength: maximumStreamLength)
+        for (append, length) in zip(request.appends, lengths) {
             let firstPosition = append.events.isEmpty ? 0 : head + 1
             for (offset, event) in append.events.enumerated() {
                 head += 1

@@ -11,8 +11,8 @@ struct AppendRequest: Sendable {
 }
 
 /// The single writer of a ``SQLiteEventStore``. Appends queue up while a transaction commits; the next
-/// transaction takes all of them (group commit), running each in its own savepoint so a failing append rolls
-/// back alone. One `fsync` then acknowledges the whole group.
+/// transaction takes all of them (group commit), each checked before it writes so a refused append leaves no
+/// trace and fails alone. One `fsync` then acknowledges the whole group.
 final class GroupCommitWriter: Sendable {
     private struct Pending {
         var request: AppendRequest
@@ -92,7 +92,7 @@ final class GroupCommitWriter: Sendable {
                         db: db, maximumStreamLength: maximumStreamLength, path: path,
                         inlineProjections: inlineProjections)
                     for pending in batch {
-                        outcomes.append(writer.appendInSavepoint(pending.request))
+                        outcomes.append(try writer.appendIsolated(pending.request))
                     }
                     head = writer.head
                     return .commit

@@ -5,20 +5,23 @@ import Foundation
 /// The workloads of `evident bench store`, shaped like `shared/peers/bench_eventsourcing.py`.
 enum StoreWorkloads {
     /// a) `count` single-event appends over 100 streams round-robin, each with an exact expected version.
-    /// Appenders own disjoint streams, so expectations always hold and no time goes to conflicts.
+    /// Each appender owns its own streams (stream `s` belongs to appender `s % concurrency`; with more than
+    /// 100 appenders there are as many streams as appenders), so expectations always hold and no time goes to
+    /// conflicts.
     static func singleAppends(_ store: SQLiteEventStore, count: Int, concurrency: Int) async throws -> BenchFigure {
-        let streams = try (0..<100).map { try StreamName("account:a\($0)") }
+        let streams = try (0..<max(100, concurrency)).map { try StreamName("account:a\($0)") }
         let (_, seconds) = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for appender in 0..<concurrency {
+                    let owned = stride(from: appender, to: streams.count, by: concurrency).map { streams[$0] }
+                    let share = count / concurrency + (appender < count % concurrency ? 1 : 0)
                     group.addTask {
-                        var lengths: [StreamName: Int] = [:]
-                        for index in stride(from: appender, to: count, by: concurrency) {
-                            let stream = streams[index % streams.count]
-                            let length = lengths[stream, default: 0]
+                        var lengths = [Int](repeating: 0, count: owned.count)
+                        for index in 0..<share {
+                            let slot = index % owned.count
                             let event = NewEvent(type: "was_credited", data: ["amount": .int(index % 100 + 1)])
-                            try await store.append([event], to: stream, expectedVersion: .exact(length))
-                            lengths[stream] = length + 1
+                            try await store.append([event], to: owned[slot], expectedVersion: .exact(lengths[slot]))
+                            lengths[slot] += 1
                         }
                     }
                 }
