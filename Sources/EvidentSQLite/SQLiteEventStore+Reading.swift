@@ -18,7 +18,7 @@ extension SQLiteEventStore {
             }
         let name = stream.description
         return try await read { db in
-            try Self.fetchEvents(db, sql: sql, arguments: [name, version, limit], stream: stream)
+            try Self.fetchEvents(db, sql: sql, arguments: [name, version, limit], stream: stream, capacity: limit)
         }
     }
 
@@ -42,7 +42,7 @@ extension SQLiteEventStore {
             "SELECT \(Self.columns) FROM evident_events WHERE \(conditions.joined(separator: " AND ")) ORDER BY position LIMIT ?"
         let statementArguments = StatementArguments(arguments.map { $0.databaseValue })
         return try await read { db in
-            try Self.fetchEvents(db, sql: sql, arguments: statementArguments, stream: nil)
+            try Self.fetchEvents(db, sql: sql, arguments: statementArguments, stream: nil, capacity: limit)
         }
     }
 
@@ -72,30 +72,46 @@ extension SQLiteEventStore {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
-    private static let emptyObject = Data("{}".utf8)
-
     private static func parseJSON(_ data: Data?) throws -> JSON {
         guard let data else { return .null }
         return try data.withUnsafeBytes { try JSON(parsing: $0) }
     }
 
-    /// Decodes rows of `columns`. `stream`, when given, is the stream every row belongs to (saves parsing names).
+    /// Metadata is most often `{}`: no need to parse it.
+    private static func parseMetadata(_ data: Data?) throws -> EventMetadata {
+        guard let data, !(data.count == 2 && data.first == UInt8(ascii: "{") && data.last == UInt8(ascii: "}")) else {
+            return EventMetadata()
+        }
+        return try EventMetadata(json: parseJSON(data))
+    }
+
+    /// Decodes rows of `columns`, at most `capacity` expected. `stream`, when given, is the stream every row
+    /// belongs to (saves reading names).
     static func fetchEvents(
-        _ db: Database, sql: String, arguments: StatementArguments, stream: StreamName?
+        _ db: Database, sql: String, arguments: StatementArguments, stream: StreamName?, capacity: Int
     ) throws -> [RecordedEvent] {
         let statement = try db.cachedStatement(sql: sql)
         var events: [RecordedEvent] = []
+        events.reserveCapacity(min(capacity, 1_000))
+        var previous: (text: String, name: StreamName)?
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
-            let data = try row.withUnsafeData(atIndex: 3) { try parseJSON($0) }
-            let metadata = try row.withUnsafeData(atIndex: 4) { bytes in
-                bytes == emptyObject ? EventMetadata() : try EventMetadata(json: parseJSON(bytes))
+            let id = try row.withUnsafeData(atIndex: 0) { bytes in
+                bytes.flatMap { $0.count == 16 ? $0.withUnsafeBytes { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) } : nil }
+            }
+            guard let id else { throw EventStoreError(code: .storageFailure, message: "A stored event id is damaged.") }
+            var name = stream
+            if name == nil {
+                // Consecutive events of one stream share their name.
+                let text: String = row[1]
+                if previous?.text != text { previous = (text, StreamName(trustedName: text)) }
+                name = previous?.name
             }
             events.append(
                 RecordedEvent(
-                    id: row[0], stream: stream ?? StreamName(trustedName: row[1]), type: row[2], data: data,
-                    metadata: metadata, version: row[5], position: row[6],
-                    recordedAt: date(fromMilliseconds: row[7])))
+                    id: id, stream: name!, type: row[2], data: try row.withUnsafeData(atIndex: 3) { try parseJSON($0) },
+                    metadata: try row.withUnsafeData(atIndex: 4) { try parseMetadata($0) }, version: row[5],
+                    position: row[6], recordedAt: date(fromMilliseconds: row[7])))
         }
         return events
     }

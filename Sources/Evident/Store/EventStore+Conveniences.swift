@@ -36,6 +36,10 @@ extension EventStore {
         var next = 1
         while true {
             let page = try await readStream(stream, from: next, direction: .forward, limit: pageSize)
+            if events.isEmpty, page.count < pageSize, case .version(let version) = cutoff, version >= page.count {
+                return page  // the common case: the whole stream in one page
+            }
+            events.reserveCapacity(events.count + page.count)
             for event in page {
                 switch cutoff {
                 case .version(let version) where event.version > version: return events

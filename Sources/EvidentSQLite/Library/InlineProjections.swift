@@ -46,7 +46,7 @@ extension SQLiteEventStore {
                     sql: """
                         SELECT id, stream, type, data, metadata, version, position, recorded_at FROM evident_events
                         WHERE position > ? ORDER BY position LIMIT 1000
-                        """, arguments: [position], stream: nil)
+                        """, arguments: [position], stream: nil, capacity: 1_000)
                 guard let last = page.last else { break }
                 for event in page where projection.filter.matches(event) {
                     try projection.apply(event, in: db)
