@@ -144,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "evidentTests",
-            dependencies: ["evident", "Evident", "EvidentSQLite"],
+            dependencies: ["evident", "Evident", "EvidentSQLite", "EvidentTesting"],
             swiftSettings: upcomingFeatures
         ),
     ]

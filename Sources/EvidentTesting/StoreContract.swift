@@ -20,17 +20,7 @@ public enum StoreContract {
     public typealias Factory = @Sendable (Options) async throws -> any EventStore
 
     /// One property of the contract.
-    public struct Case: Sendable, CustomTestStringConvertible {
-        public let name: String
-        let body: @Sendable (Factory) async throws -> Void
-
-        public var testDescription: String { name }
-
-        /// Checks the property on stores made by `factory`.
-        public func run(_ factory: @escaping Factory) async throws {
-            try await body(factory)
-        }
-    }
+    public typealias Case = ContractCase<Factory>
 
     /// Every property of the contract.
     public static let cases: [Case] = [
