@@ -9,7 +9,7 @@ import Synchronization
 /// newer events, so a read after a write always sees the write; a spec change makes the cached states stale.
 final class AggregateStates: Sendable {
     /// A folded state with the recording times of its first and last events.
-    struct Snapshot: Sendable {
+    struct Folded: Sendable {
         var result: FoldResult
         var createdAt: Date?
         var updatedAt: Date?
@@ -24,7 +24,7 @@ final class AggregateStates: Sendable {
 
     private struct Entry {
         var specHash: String
-        var snapshot: Snapshot
+        var folded: Folded
     }
 
     private let store: any EventStore
@@ -40,35 +40,35 @@ final class AggregateStates: Sendable {
 
     /// The current state of `stream` under `spec`; `cached: false` folds from the first event.
     func current(_ stream: StreamName, type: CompiledAggregateType, specHash: String, cached: Bool = true)
-        async throws -> Snapshot
+        async throws -> Folded
     {
         let start = ContinuousClock.now
         defer { metrics.foldTime.recordNanoseconds(start.duration(to: .now).nanoseconds) }
-        let known = cached ? entries.withLock { $0[stream] }.flatMap { $0.specHash == specHash ? $0.snapshot : nil } : nil
+        let known = cached ? entries.withLock { $0[stream] }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
         metrics.cacheLookup(hit: known != nil)
-        var snapshot = known ?? Snapshot(result: FoldResult(state: CompiledAggregateType.initialState))
+        var folded = known ?? Folded(result: FoldResult(state: CompiledAggregateType.initialState))
         while true {
             let page = try await store.readStream(
-                stream, from: snapshot.result.version + 1, direction: .forward, limit: 1_000)
-            snapshot.fold(page, with: type)
+                stream, from: folded.result.version + 1, direction: .forward, limit: 1_000)
+            folded.fold(page, with: type)
             if page.count < 1_000 { break }
         }
-        remember(stream, snapshot, specHash: specHash)
-        return snapshot
+        remember(stream, folded, specHash: specHash)
+        return folded
     }
 
     /// The state of `stream` up to a version or an instant; never cached.
-    func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> Snapshot {
-        var snapshot = Snapshot(result: FoldResult(state: CompiledAggregateType.initialState))
-        snapshot.fold(try await store.readStream(stream, upTo: cutoff), with: type)
-        return snapshot
+    func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> Folded {
+        var folded = Folded(result: FoldResult(state: CompiledAggregateType.initialState))
+        folded.fold(try await store.readStream(stream, upTo: cutoff), with: type)
+        return folded
     }
 
     /// Keeps a state just computed (after a write) so the next read need not fold it again.
-    func remember(_ stream: StreamName, _ snapshot: Snapshot, specHash: String) {
+    func remember(_ stream: StreamName, _ folded: Folded, specHash: String) {
         entries.withLock { entries in
             if let existing = entries[stream], existing.specHash == specHash,
-                existing.snapshot.result.version > snapshot.result.version
+                existing.folded.result.version > folded.result.version
             {
                 return
             }
@@ -76,7 +76,7 @@ final class AggregateStates: Sendable {
                 // Make room: drop an arbitrary half. Cheap, and a dropped state is only refolded.
                 for key in entries.keys.prefix(capacity / 2) { entries[key] = nil }
             }
-            entries[stream] = Entry(specHash: specHash, snapshot: snapshot)
+            entries[stream] = Entry(specHash: specHash, folded: folded)
         }
     }
 }

@@ -60,24 +60,24 @@ extension EvidentServer {
             if request.uri.queryParameters.get("at") != nil, request.uri.queryParameters.get("version") != nil {
                 throw APIError(.badRequest, "Use either ?at= or ?version=, not both.")
             }
-            let snapshot: AggregateStates.Snapshot
+            let folded: AggregateStates.Folded
             if let at = try request.integerQuery("at") {
-                snapshot = try await states.past(
+                folded = try await states.past(
                     stream, type: type, upTo: .recordedAt(Date(timeIntervalSince1970: Double(at) + 0.999)))
             } else if let version = try request.integerQuery("version") {
-                snapshot = try await states.past(stream, type: type, upTo: .version(version))
+                folded = try await states.past(stream, type: type, upTo: .version(version))
             } else {
                 let synchronous = request.uri.queryParameters.get("synchronous") == "true"
-                snapshot = try await states.current(
+                folded = try await states.current(
                     stream, type: type, specHash: current.spec.contentHash, cached: !synchronous)
             }
-            let result = snapshot.result
+            let result = folded.result
             guard result.version > 0 || current.spec.singletons.contains(stream.id) else {
                 throw APIError(.notFound, "\(stream) has no events.", details: ["length": 0])
             }
             var metadata: [String: JSON] = ["length": .int(result.version)]
-            metadata["created_at"] = snapshot.createdAt.map { .int(Int($0.timeIntervalSince1970)) }
-            metadata["updated_at"] = snapshot.updatedAt.map { .int(Int($0.timeIntervalSince1970)) }
+            metadata["created_at"] = folded.createdAt.map { .int(Int($0.timeIntervalSince1970)) }
+            metadata["updated_at"] = folded.updatedAt.map { .int(Int($0.timeIntervalSince1970)) }
             if !result.errors.isEmpty {
                 metadata["errors"] = .array(
                     result.errors.map { ["version": .int($0.version), "error": .string($0.error.description)] })
