@@ -73,7 +73,9 @@ struct AppendSQL {
     }
 
     private func check(_ request: AppendRequest) throws -> CheckedAppend {
-        if let idempotency = request.idempotency, let stored = try Self.idempotentAppend(forKey: idempotency.key, in: db) {
+        if let idempotency = request.idempotency,
+            let stored = try Self.idempotentAppend(forKey: idempotency.key, in: db)
+        {
             guard stored.fingerprint == idempotency.fingerprint else {
                 throw EventStoreError.idempotencyKeyConflict(idempotency.key)
             }
@@ -135,13 +137,16 @@ struct AppendSQL {
     }
 
     static func decode(_ json: JSON) throws -> [AppendResult] {
-        guard let array = json.array else { throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.") }
+        guard let array = json.array else {
+            throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.")
+        }
         return try array.map { item in
             guard let stream = item["stream"]?.string, let length = item["length"]?.number,
                 let count = item["count"]?.number, let first = item["first_position"]?.number
             else { throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.") }
             return AppendResult(
-                stream: try StreamName(stream), streamLength: Int(length), count: Int(count), firstPosition: Int64(first))
+                stream: try StreamName(stream), streamLength: Int(length), count: Int(count),
+                firstPosition: Int64(first))
         }
     }
 }

@@ -6,7 +6,8 @@ enum SQLiteErrors {
     static func translate(_ error: any Error, path: String) -> any Error {
         if error is EventStoreError || error is CancellationError || error is ProjectionError { return error }
         guard let error = error as? DatabaseError else {
-            return EventStoreError(code: .storageFailure, message: "The database \(path) failed.", underlying: "\(error)")
+            return EventStoreError(
+                code: .storageFailure, message: "The database \(path) failed.", underlying: "\(error)")
         }
         let underlying = "\(error.extendedResultCode): \(error.message ?? "")"
         switch error.resultCode {

@@ -97,7 +97,9 @@ extension SQLiteEventStore {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
             let id = try row.withUnsafeData(atIndex: 0) { bytes in
-                bytes.flatMap { $0.count == 16 ? $0.withUnsafeBytes { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) } : nil }
+                bytes.flatMap {
+                    $0.count == 16 ? $0.withUnsafeBytes { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) } : nil
+                }
             }
             guard let id else { throw EventStoreError(code: .storageFailure, message: "A stored event id is damaged.") }
             var name = stream

@@ -126,7 +126,8 @@ extension SQLiteEventStore {
         let directory = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
         else {
-            throw EventStoreError.invalidArgument("Cannot create the database \(path): directory \(directory) does not exist.")
+            throw EventStoreError.invalidArgument(
+                "Cannot create the database \(path): directory \(directory) does not exist.")
         }
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             guard configuration.createIfMissing, !configuration.readOnly else {

@@ -68,12 +68,14 @@ public struct EvidentServer: Sendable {
                     metadata: ["requested_host": "\(host)"])
                 host = "127.0.0.1"
             } else {
-                logger.notice("No API keys exist: the API is open to local clients; create one with `evident keys create`")
+                logger.notice(
+                    "No API keys exist: the API is open to local clients; create one with `evident keys create`")
             }
         }
         return Application(
             router: makeRouter(openWithoutKeys: Self.isLoopback(host)),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "evident"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: configuration.port), serverName: "evident"),
             onServerRunning: { [host] channel in await onServerRunning(host, channel.localAddress?.port ?? 0) },
             logger: logger)
     }

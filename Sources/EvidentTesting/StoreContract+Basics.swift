@@ -114,7 +114,8 @@ extension StoreContract {
         #expect(later.streamLength == 3)
         // Multi-stream appends replay whole.
         let both = [
-            StreamAppend(stream: stream("a:1"), events: [event()]), StreamAppend(stream: stream("b:1"), events: [event()]),
+            StreamAppend(stream: stream("a:1"), events: [event()]),
+            StreamAppend(stream: stream("b:1"), events: [event()]),
         ]
         let original = try await store.append(both, idempotencyKey: "req-3")
         let replayed = try await store.append(both, idempotencyKey: "req-3")
@@ -173,7 +174,10 @@ extension StoreContract {
         await expectError(.duplicateEventId) { try await store.append([event, event], to: stream("a:3")) }
         await expectError(.duplicateEventId) {
             _ = try await store.append(
-                [StreamAppend(stream: stream("a:1"), events: [event]), StreamAppend(stream: stream("a:2"), events: [event])],
+                [
+                    StreamAppend(stream: stream("a:1"), events: [event]),
+                    StreamAppend(stream: stream("a:2"), events: [event]),
+                ],
                 idempotencyKey: nil)
         }
         #expect(try await store.headPosition() == 0)

@@ -13,7 +13,8 @@ struct EvidentCommand: AsyncParsableCommand {
             reused with other events, 64 invalid command line.
             """,
         subcommands: [
-            AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, SpecCommand.self, ServeCommand.self,
+            AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, SpecCommand.self,
+            ServeCommand.self,
             KeysCommand.self, BenchCommand.self, CrashWriterCommand.self, ProjectionWorkerCommand.self,
         ])
 

@@ -117,7 +117,9 @@ struct SQLiteProjectionTests {
         #expect(try await runner.status() == ProjectionStatus(name: "totals", checkpoint: 20, head: 20, parked: 1))
         try await store.append([NewEvent(type: "was_credited")], to: StreamName("account:9"))
         #expect(
-            try await store.consumerStatuses() == [ProjectionStatus(name: "totals", checkpoint: 20, head: 21, parked: 1)])
+            try await store.consumerStatuses() == [
+                ProjectionStatus(name: "totals", checkpoint: 20, head: 21, parked: 1)
+            ])
         #expect(try await runner.catchUp() == 21)
         #expect(try await runner.replayParked().map(\.position) == [9], "still failing: stays parked")
 

@@ -18,7 +18,9 @@ struct AdministrationTests {
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item))
 
-            let invalid: JSON = ["aggregate_types": ["Bad Name": ["events": [:]]], "agent_types": "everyone", "extra": 1]
+            let invalid: JSON = [
+                "aggregate_types": ["Bad Name": ["events": [:]]], "agent_types": "everyone", "extra": 1,
+            ]
             let refused = try await client.request(.put, "/_spec", json: invalid)
             #expect(refused.status == .unprocessableContent)
             #expect((refused["problems"]?.array?.count ?? 0) >= 3)
@@ -56,7 +58,8 @@ struct AdministrationTests {
             #expect(try await client.get("/_health")["ok"] == true)
             try await client.post("/cart/\(Fixture.id())/was_opened", Fixture.event(["customer_id": "c"]))
             let metrics = try await client.get("/_metrics")
-            #expect(metrics.text.contains("evident_http_requests_total{route=\"/{type}/{id}/{event}\",status=\"201\"} 1"))
+            #expect(
+                metrics.text.contains("evident_http_requests_total{route=\"/{type}/{id}/{event}\",status=\"201\"} 1"))
             #expect(metrics.text.contains("evident_events_appended_total"))
             #expect(metrics.text.contains("evident_append_duration_seconds_bucket"))
             #expect(metrics.text.contains("evident_state_cache_total"))
@@ -102,10 +105,14 @@ struct AdministrationTests {
             let writeKey = try #require(write["key"]?.string)
             let cart = Fixture.id()
             let open = Fixture.event(["customer_id": "c"])
-            #expect(try await client.post("/cart/\(cart)/was_opened", open, headers: bearer(readKey)).status == .forbidden)
-            #expect(try await client.post("/cart/\(cart)/was_opened", open, headers: bearer(writeKey)).status == .created)
+            #expect(
+                try await client.post("/cart/\(cart)/was_opened", open, headers: bearer(readKey)).status == .forbidden)
+            #expect(
+                try await client.post("/cart/\(cart)/was_opened", open, headers: bearer(writeKey)).status == .created)
             #expect(try await client.get("/cart/\(cart)", headers: bearer(readKey)).status == .ok)
-            #expect(try await client.request(.put, "/_spec", json: TestServer.shopSpec.document, headers: bearer(writeKey)).status == .forbidden)
+            #expect(
+                try await client.request(.put, "/_spec", json: TestServer.shopSpec.document, headers: bearer(writeKey))
+                    .status == .forbidden)
             #expect(try await client.post("/_keys", ["scope": "read"], headers: bearer(writeKey)).status == .forbidden)
             let listed = try await client.get("/_keys", headers: bearer(adminKey))
             #expect(listed["keys"]?.array?.count == 3)

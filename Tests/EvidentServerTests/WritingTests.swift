@@ -35,7 +35,10 @@ struct WritingTests {
         try await TestServer().test { client in
             let cart = Fixture.id()
             let good: JSON = [
-                "events": [["type": "was_opened", "data": ["customer_id": "c"]], ["type": "item_was_added", "data": Fixture.item]],
+                "events": [
+                    ["type": "was_opened", "data": ["customer_id": "c"]],
+                    ["type": "item_was_added", "data": Fixture.item],
+                ],
                 "metadata": Fixture.metadata(),
             ]
             let written = try await client.post("/cart/\(cart)", good)
@@ -43,13 +46,17 @@ struct WritingTests {
             #expect(written["count"] == 2 && written["version"] == 2)
             #expect(written["positions"]?.array?.count == 2)
             let bad: JSON = [
-                "events": [["type": "item_was_added", "data": Fixture.item], ["type": "item_was_added", "data": ["sku": 1]]],
+                "events": [
+                    ["type": "item_was_added", "data": Fixture.item], ["type": "item_was_added", "data": ["sku": 1]],
+                ],
                 "metadata": Fixture.metadata(),
             ]
             let refused = try await client.post("/cart/\(cart)", bad)
             #expect(refused.status == .unprocessableContent)
             #expect(try await client.get("/cart/\(cart)/length")["length"] == 2)
-            #expect(try await client.post("/cart/\(cart)", ["events": [], "metadata": Fixture.metadata()]).status == .badRequest)
+            #expect(
+                try await client.post("/cart/\(cart)", ["events": [], "metadata": Fixture.metadata()]).status
+                    == .badRequest)
         }
     }
 
@@ -89,7 +96,8 @@ struct WritingTests {
             #expect(retry["position"] == first["position"] && retry["version"] == first["version"])
             #expect(try await client.get("/cart/\(cart)/length")["length"] == 2)
             let other = try await client.post(
-                "/cart/\(cart)/item_was_added", Fixture.event(["sku": "pear", "quantity": 1, "unit_price": 1]), headers: key)
+                "/cart/\(cart)/item_was_added", Fixture.event(["sku": "pear", "quantity": 1, "unit_price": 1]),
+                headers: key)
             #expect(other.status == .unprocessableContent)
             #expect(try await client.get("/cart/\(cart)/length")["length"] == 2)
 
@@ -141,13 +149,16 @@ struct WritingTests {
             #expect(try await client.post("/cart/\(cart)/was_opened", robot).status == .unprocessableContent)
             let anonymous: JSON = ["data": ["customer_id": "c"]]
             #expect(try await client.post("/cart/\(cart)/was_opened", anonymous).status == .unprocessableContent)
-            let badTarget = Fixture.event(["customer_id": "c"], ["target": ["type": "cart", "id": .string(Fixture.id())]])
+            let badTarget = Fixture.event(
+                ["customer_id": "c"], ["target": ["type": "cart", "id": .string(Fixture.id())]])
             #expect(try await client.post("/cart/\(cart)/was_opened", badTarget).status == .unprocessableContent)
             let malformed = try await client.request(.post, "/cart/\(cart)/was_opened", body: "{\"data\": ")
             #expect(malformed.status == .badRequest)
             #expect(malformed["ok"] == false)
             #expect(try await client.request(.post, "/cart/\(cart)/was_opened", body: "[1]").status == .badRequest)
-            #expect(try await client.post("/cart/\(cart)/was_opened", ["data": [1, 2], "metadata": Fixture.metadata()]).status == .unprocessableContent)
+            #expect(
+                try await client.post("/cart/\(cart)/was_opened", ["data": [1, 2], "metadata": Fixture.metadata()])
+                    .status == .unprocessableContent)
             #expect(try await client.get("/cart/\(cart)/length")["length"] == 0)
             let unknown = try await client.get("/no/such/route/here")
             #expect(unknown.status == .notFound && unknown["ok"] == false)
@@ -173,7 +184,8 @@ struct WritingTests {
             let order = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item))
-            let checkout = try await client.post("/cart/\(cart)/was_checked_out", Fixture.event(["order_id": .string(order)]))
+            let checkout = try await client.post(
+                "/cart/\(cart)/was_checked_out", Fixture.event(["order_id": .string(order)]))
             #expect(checkout.status == .created)
             #expect(checkout["implied_count"] == 1)
             let placed = try await client.get("/order/\(order)")
@@ -183,7 +195,8 @@ struct WritingTests {
             let cart2 = Fixture.id()
             try await client.post("/cart/\(cart2)/was_opened", Fixture.event(["customer_id": "c"]))
             try await client.post("/cart/\(cart2)/item_was_added", Fixture.event(Fixture.item))
-            let refused = try await client.post("/cart/\(cart2)/was_checked_out", Fixture.event(["order_id": .string(order)]))
+            let refused = try await client.post(
+                "/cart/\(cart2)/was_checked_out", Fixture.event(["order_id": .string(order)]))
             #expect(refused.status.code >= 400 && refused.status.code < 500)
             #expect(try await client.get("/cart/\(cart2)/length")["length"] == 2)
             #expect(try await client.get("/order/\(order)/length")["length"] == 1)

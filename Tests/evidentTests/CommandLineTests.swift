@@ -7,8 +7,10 @@ struct CommandLineTests {
     func readmeWalkthrough() throws {
         let directory = try TemporaryDirectory()
         let append = try EvidentBinary.run(
-            ["append", "order:42", "was_placed", "--data", #"{"total": 12.5}"#, "--expected-version", "no-stream",
-             "--actor", "user:7"], in: directory.path)
+            [
+                "append", "order:42", "was_placed", "--data", #"{"total": 12.5}"#, "--expected-version", "no-stream",
+                "--actor", "user:7",
+            ], in: directory.path)
         #expect(append.status == 0, "\(append.error)")
         #expect(append.output == "order:42 v1 at position 1\n")
         #expect(FileManager.default.fileExists(atPath: directory.file("evident.sqlite")))
@@ -38,10 +40,14 @@ struct CommandLineTests {
         let conflict = try EvidentBinary.run(
             ["append", "order:42", "was_paid", "--expected-version", "1"], in: directory.path)
         #expect(conflict.status == 3)
-        #expect(conflict.error == "error: Concurrent write detected on stream order:42: expected length 1, but it has 2 events.\n")
+        #expect(
+            conflict.error
+                == "error: Concurrent write detected on stream order:42: expected length 1, but it has 2 events.\n")
 
-        let first = try EvidentBinary.run(["append", "cart:1", "was_created", "--idempotency-key", "k"], in: directory.path)
-        let retry = try EvidentBinary.run(["append", "cart:1", "was_created", "--idempotency-key", "k"], in: directory.path)
+        let first = try EvidentBinary.run(
+            ["append", "cart:1", "was_created", "--idempotency-key", "k"], in: directory.path)
+        let retry = try EvidentBinary.run(
+            ["append", "cart:1", "was_created", "--idempotency-key", "k"], in: directory.path)
         #expect(first.status == 0 && retry.status == 0)
         #expect(retry.output.contains("replayed"))
         let reuse = try EvidentBinary.run(
@@ -65,7 +71,10 @@ struct CommandLineTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true)[0] } == ["1", "2", "3"])
+        #expect(
+            text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true)[0] } == [
+                "1", "2", "3",
+            ])
     }
 
     /// Bad input: a one-line error, a non-zero exit code, and nothing changed on disk.

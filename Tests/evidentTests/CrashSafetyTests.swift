@@ -43,7 +43,8 @@ struct CrashSafetyTests {
                 let fields = line.split(separator: " ")
                 try #require(fields.count == 5 && fields[0] == "ack", "unexpected output: \(line)")
                 acks.append(
-                    Ack(stream: String(fields[1]), firstPosition: Int64(fields[2])!, count: Int(fields[3])!,
+                    Ack(
+                        stream: String(fields[1]), firstPosition: Int64(fields[2])!, count: Int(fields[3])!,
                         batch: String(fields[4])))
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A minimal HTTP/1.1 client over a POSIX socket, for live tests that must send arbitrary bytes (bad UTF-8,
@@ -75,7 +75,8 @@ final class ServerProcess {
         logPath = directory.file("serve-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = EvidentBinary.url
-        process.arguments = ["serve", "--db", directory.file("evident.sqlite"), "--port", "0"]
+        process.arguments =
+            ["serve", "--db", directory.file("evident.sqlite"), "--port", "0"]
             + (spec.map { ["--spec", $0] } ?? []) + extraArguments
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
@@ -92,7 +93,9 @@ final class ServerProcess {
         }
         guard let found else {
             process.terminate()
-            throw RawHTTP.Failure(description: "the server did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+            throw RawHTTP.Failure(
+                description:
+                    "the server did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
         }
         port = found
     }

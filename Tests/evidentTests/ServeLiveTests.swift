@@ -152,7 +152,8 @@ enum MalformedRequests {
         "/cart/\(uuid)/was_opened", "/cart/\(uuid)/item_was_added", "/cart/\(uuid)", "/order/\(uuid)/was_placed",
         "/cart/\(uuid)/length", "/cart/\(uuid)/events", "/_log", "/_spec", "/_keys", "/_log/stream?until=0",
         "/cart/not-a-uuid/was_opened", "/cart/\(uuid)/nope", "/nope/\(uuid)", "/", "/_keys/abc",
-        "/cart/%FF%FE/was_opened", "/cart/\(uuid)?at=abc", "/cart/\(uuid)?version=-3", "/cart/\(uuid)?at=99999999999999999999",
+        "/cart/%FF%FE/was_opened", "/cart/\(uuid)?at=abc", "/cart/\(uuid)?version=-3",
+        "/cart/\(uuid)?at=99999999999999999999",
         "/_log?after=-1&limit=100000", "/cart/\(uuid)/events?from=0&limit=-1", "/a/b/c/d/e/f", "/cart//was_opened",
         "/%00/%00", "/cart/global", "/cart/\(uuid):2026",
     ]
@@ -165,10 +166,12 @@ enum MalformedRequests {
         "{\"data\": {}, \"metadata\": {\"actor\": {\"type\": \"robot\", \"id\": \"x\"}, \"previous_length\": -1}}",
         "{\"data\": {}, \"metadata\": {\"actor\": \"me\", \"skip_occ\": \"yes\"}}",
         "{\"events\": 5}", "{\"events\": [1, 2, 3]}", "{\"events\": [{\"type\": 1}]}", "{\"scope\": \"root\"}",
-        "{\"aggregate_types\": 5}", "{\"aggregate_types\": {\"x\": {\"events\": {\"e\": {\"schema\": 1, \"handler\": 2}}}}}",
+        "{\"aggregate_types\": 5}",
+        "{\"aggregate_types\": {\"x\": {\"events\": {\"e\": {\"schema\": 1, \"handler\": 2}}}}}",
         String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000),
         String(repeating: "{\"a\":", count: 3_000) + "1" + String(repeating: "}", count: 3_000),
-        "{\"data\": {\"customer_id\": \"\u{0}\u{1}\"}}", "\u{FEFF}{}", "{\"a\": 1,}", "{'a': 1}", "{\"a\" 1}", "tru", "nul",
+        "{\"data\": {\"customer_id\": \"\u{0}\u{1}\"}}", "\u{FEFF}{}", "{\"a\": 1,}", "{'a': 1}", "{\"a\" 1}", "tru",
+        "nul",
         "{\"data\": {\"sku\": \"\(String(repeating: "é", count: 2_000))\"}}",
     ]
 
@@ -178,7 +181,9 @@ enum MalformedRequests {
         var body: [UInt8] = Array(bodies.randomElement(using: &generator)!.utf8)
         switch Int.random(in: 0..<10, using: &generator) {
         case 0:
-            body = (0..<Int.random(in: 1...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            body = (0..<Int.random(in: 1...300, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
         case 1:
             body = Array("{\"data\": {\"customer_id\": \"".utf8) + [0xC3, 0x28, 0xFF, 0xFE] + Array("\"}}".utf8)
         case 2:
@@ -191,7 +196,8 @@ enum MalformedRequests {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         switch Int.random(in: 0..<6, using: &generator) {
         case 0: head += "Authorization: Bearer evk_zz_zz\r\n"
-        case 1: head += "Idempotency-Key: \(String(repeating: "k", count: Int.random(in: 0...300, using: &generator)))\r\n"
+        case 1:
+            head += "Idempotency-Key: \(String(repeating: "k", count: Int.random(in: 0...300, using: &generator)))\r\n"
         case 2: head += "Last-Event-ID: -5\r\n"
         case 3: head += "Content-Type: text/plain\r\n"
         default: break

@@ -70,7 +70,9 @@ public struct LogFilter: Sendable, Hashable {
     /// Leave out system streams (categories starting with `$`).
     public var excludesSystemStreams: Bool
 
-    public init(streamCategories: Set<String>? = nil, eventTypes: Set<String>? = nil, excludesSystemStreams: Bool = false) {
+    public init(
+        streamCategories: Set<String>? = nil, eventTypes: Set<String>? = nil, excludesSystemStreams: Bool = false
+    ) {
         self.streamCategories = streamCategories
         self.eventTypes = eventTypes
         self.excludesSystemStreams = excludesSystemStreams

@@ -81,7 +81,8 @@ extension EventStoreError {
     {
         EventStoreError(
             code: .wrongExpectedVersion,
-            message: "Concurrent write detected on stream \(stream): expected \(expected), but it has \(actual) events.",
+            message:
+                "Concurrent write detected on stream \(stream): expected \(expected), but it has \(actual) events.",
             stream: stream, expectedVersion: expected, actualLength: actual)
     }
 

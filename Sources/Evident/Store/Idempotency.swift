@@ -26,6 +26,8 @@ public struct IdempotentAppend: Sendable, Hashable {
 
     public init(fingerprint: String, results: [AppendResult]) {
         self.fingerprint = fingerprint
-        self.results = results.map { var result = $0; result.isReplay = true; return result }
+        self.results = results.map {
+            var result = $0; result.isReplay = true; return result
+        }
     }
 }

@@ -32,7 +32,9 @@ public final class InMemoryEventStore: EventStore {
         try AppendValidation.checkShape(appends)
         let results = try state.withLock { state throws(EventStoreError) -> [AppendResult] in
             if let idempotency, let earlier = state.idempotentAppends[idempotency.key] {
-                guard earlier.fingerprint == idempotency.fingerprint else { throw .idempotencyKeyConflict(idempotency.key) }
+                guard earlier.fingerprint == idempotency.fingerprint else {
+                    throw .idempotencyKeyConflict(idempotency.key)
+                }
                 return earlier.results
             }
             for append in appends {

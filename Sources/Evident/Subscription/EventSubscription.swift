@@ -53,12 +53,14 @@ public struct EventSubscription: AsyncSequence, Sendable {
             try Task.checkCancellation()
             let store = subscription.store
             let head = try await store.headPosition()
-            var batch = try await store.readLog(after: cursor, filter: subscription.filter, limit: subscription.pageSize)
+            var batch = try await store.readLog(
+                after: cursor, filter: subscription.filter, limit: subscription.pageSize)
             if batch.isEmpty {
                 // Positions are in commit order, so nothing more can appear at or below `head`.
                 cursor = Swift.max(cursor, head)
                 try await store.waitForAppends(after: cursor, timeout: idleTimeout)
-                batch = try await store.readLog(after: cursor, filter: subscription.filter, limit: subscription.pageSize)
+                batch = try await store.readLog(
+                    after: cursor, filter: subscription.filter, limit: subscription.pageSize)
             }
             if let last = batch.last { cursor = last.position }
             index = 0

@@ -12,7 +12,8 @@ struct EventWriter: Sendable {
     let metrics: ServerMetrics
 
     func write(_ request: WriteRequest, spec current: SpecRegistry.Current) async throws -> WriteOutcome {
-        if let idempotency = request.idempotency, let stored = try await store.idempotentAppend(forKey: idempotency.key) {
+        if let idempotency = request.idempotency, let stored = try await store.idempotentAppend(forKey: idempotency.key)
+        {
             guard stored.fingerprint == idempotency.fingerprint else {
                 throw EventStoreError.idempotencyKeyConflict(idempotency.key)
             }
@@ -34,7 +35,8 @@ struct EventWriter: Sendable {
 
         let before = try await states.current(stream, type: type, specHash: hash).result
         if case .expectedLength(let length) = request.concurrency, length != before.version {
-            throw APIError(EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version))
+            throw APIError(
+                EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version))
         }
         let now = Date()
 
@@ -50,7 +52,9 @@ struct EventWriter: Sendable {
         }
 
         // Their implications, across aggregates; each aggregate is loaded once.
-        var loaded: [String: (state: JSON, version: Int)] = [stream.description: (state, before.version + checked.count)]
+        var loaded: [String: (state: JSON, version: Int)] = [
+            stream.description: (state, before.version + checked.count)
+        ]
         var implied: [PlannedEvent] = []
         for (event, stateAfter) in checked {
             let plan = try await refusal {
@@ -66,7 +70,9 @@ struct EventWriter: Sendable {
                 }
             }
             for planned in plan {
-                loaded["\(planned.event.aggregateType):\(planned.event.aggregateID)"] = (planned.stateAfter, planned.event.version)
+                loaded["\(planned.event.aggregateType):\(planned.event.aggregateID)"] = (
+                    planned.stateAfter, planned.event.version
+                )
             }
             implied += plan
         }

@@ -28,7 +28,8 @@ struct WriteRequest: Sendable {
     /// are kept as free metadata.
     static func parseMetadata(_ json: JSON?) throws -> (EventMetadata, Concurrency) {
         guard let json else {
-            throw APIError(.unprocessableContent, "metadata.actor is required: {\"metadata\": {\"actor\": {\"type\", \"id\"}}}.")
+            throw APIError(
+                .unprocessableContent, "metadata.actor is required: {\"metadata\": {\"actor\": {\"type\", \"id\"}}}.")
         }
         guard case .object(var object) = json else { throw APIError(.badRequest, "metadata must be a JSON object.") }
         var concurrency = Concurrency.automatic

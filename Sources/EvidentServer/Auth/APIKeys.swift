@@ -77,7 +77,9 @@ public final class APIKeys: Sendable {
         let key = "evk_\(id)_\(hex(24))"
         let event = NewEvent(
             type: "key_was_created",
-            data: ["id": .string(id), "scope": .string(scope.rawValue), "hash": .string(SHA256.hexDigest(Array(key.utf8)))])
+            data: [
+                "id": .string(id), "scope": .string(scope.rawValue), "hash": .string(SHA256.hexDigest(Array(key.utf8))),
+            ])
         try await store.append([event], to: Self.stream)
         try await reload(force: true)
         return (id, key)

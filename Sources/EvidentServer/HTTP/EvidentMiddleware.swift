@@ -52,7 +52,8 @@ struct EvidentMiddleware: RouterMiddleware {
             throw APIError(.unauthorized, "The API key is unknown or revoked.")
         }
         guard scope >= needed else {
-            throw APIError(.forbidden, "This API key has the '\(scope.rawValue)' scope; this request needs '\(needed.rawValue)'.")
+            throw APIError(
+                .forbidden, "This API key has the '\(scope.rawValue)' scope; this request needs '\(needed.rawValue)'.")
         }
     }
 

@@ -26,7 +26,8 @@ extension EvidentServer {
         router.get("/_spec") { _, _ in
             let current = try await specs.current()
             return Response.ok([
-                "version": .int(current.version), "hash": .string(current.spec.contentHash), "spec": current.spec.document,
+                "version": .int(current.version), "hash": .string(current.spec.contentHash),
+                "spec": current.spec.document,
             ])
         }
 
@@ -86,7 +87,8 @@ extension EvidentServer {
         var events = 0
         var cursor: Int64 = 0
         while true {
-            let page = try await store.readLog(after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: 1_000)
+            let page = try await store.readLog(
+                after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: 1_000)
             guard let last = page.last else { break }
             cursor = last.position
             for event in page {

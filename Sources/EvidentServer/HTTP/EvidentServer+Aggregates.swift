@@ -9,11 +9,14 @@ extension EvidentServer {
         router.post("/:type/:id/:event") { request, context in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
-            guard case .object(let fields) = body else { throw APIError(.badRequest, "The body must be a JSON object.") }
+            guard case .object(let fields) = body else {
+                throw APIError(.badRequest, "The body must be a JSON object.")
+            }
             let data = fields["data"] ?? [:]
             guard case .object = data else { throw APIError(.unprocessableContent, "data must be a JSON object.") }
             let outcome = try await write(
-                request, context: context, events: [(try context.parameter("event"), data)], metadata: fields["metadata"],
+                request, context: context, events: [(try context.parameter("event"), data)],
+                metadata: fields["metadata"],
                 body: body)
             var answer: [String: JSON] = [
                 "key": .string(outcome.stream.description), "version": .int(outcome.result.streamLength),

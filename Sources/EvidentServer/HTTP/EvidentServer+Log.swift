@@ -38,7 +38,8 @@ extension EvidentServer {
                         let batch = try await events.nextBatch(idleTimeout: min(heartbeat, .seconds(1)))
                         var text = ""
                         for event in batch where until.map({ event.position <= $0 }) ?? true {
-                            text += "id: \(event.position)\nevent: \(event.type)\ndata: \(event.apiJSON.serializedString())\n\n"
+                            text +=
+                                "id: \(event.position)\nevent: \(event.type)\ndata: \(event.apiJSON.serializedString())\n\n"
                         }
                         if text.isEmpty, lastWrite.duration(to: .now) >= heartbeat { text = ": heartbeat\n\n" }
                         if !text.isEmpty {
@@ -54,7 +55,9 @@ extension EvidentServer {
             }
             return Response(
                 status: .ok,
-                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+                headers: [
+                    .contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
+                ],
                 body: body)
         }
     }

@@ -41,7 +41,9 @@ extension Request {
     func integerQuery(_ name: String, in range: ClosedRange<Int> = 0...Int.max) throws -> Int? {
         guard let text = uri.queryParameters.get(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw APIError(.badRequest, "Query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound).")
+            throw APIError(
+                .badRequest,
+                "Query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound).")
         }
         return value
     }

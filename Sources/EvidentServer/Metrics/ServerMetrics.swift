@@ -23,8 +23,10 @@ final class ServerMetrics: Sendable {
         appendLatency = Metrics.Timer(label: "evident_append_duration_seconds", factory: factory)
         eventsAppended = Metrics.Counter(label: "evident_events_appended_total", factory: factory)
         foldTime = Metrics.Timer(label: "evident_fold_duration_seconds", factory: factory)
-        cacheHits = Metrics.Counter(label: "evident_state_cache_total", dimensions: [("result", "hit")], factory: factory)
-        cacheMisses = Metrics.Counter(label: "evident_state_cache_total", dimensions: [("result", "miss")], factory: factory)
+        cacheHits = Metrics.Counter(
+            label: "evident_state_cache_total", dimensions: [("result", "hit")], factory: factory)
+        cacheMisses = Metrics.Counter(
+            label: "evident_state_cache_total", dimensions: [("result", "miss")], factory: factory)
     }
 
     func cacheLookup(hit: Bool) {

@@ -8,7 +8,8 @@ enum OpenAPIDocument {
         "info": [
             "title": "Evident",
             "version": "1",
-            "description": "An event store that runs a JSON spec of aggregates, events and handlers. Every answer is an envelope: {\"ok\": true, …} or {\"ok\": false, \"error\": \"…\"}.",
+            "description":
+                "An event store that runs a JSON spec of aggregates, events and handlers. Every answer is an envelope: {\"ok\": true, …} or {\"ok\": false, \"error\": \"…\"}.",
         ],
         "components": [
             "securitySchemes": ["apiKey": ["type": "http", "scheme": "bearer"]],
@@ -48,7 +49,9 @@ enum OpenAPIDocument {
                     query: [], headers: ["Idempotency-Key"],
                     body: [
                         "type": "object",
-                        "properties": ["data": ["type": "object"], "metadata": ["$ref": "#/components/schemas/Metadata"]],
+                        "properties": [
+                            "data": ["type": "object"], "metadata": ["$ref": "#/components/schemas/Metadata"],
+                        ],
                     ],
                     success: "201", errors: ["400", "401", "403", "404", "409", "413", "422"])
             ],
@@ -72,7 +75,8 @@ enum OpenAPIDocument {
                     success: "201", errors: ["400", "401", "403", "404", "409", "413", "422"]),
                 "get": operation(
                     "An aggregate's state, now or in the past", scope: "read", parameters: ["type", "id"],
-                    query: ["at", "version", "synchronous"], success: "200", errors: ["400", "401", "403", "404", "422"]),
+                    query: ["at", "version", "synchronous"], success: "200",
+                    errors: ["400", "401", "403", "404", "422"]),
             ],
             "/{type}/{id}/length": [
                 "get": operation(
@@ -86,7 +90,8 @@ enum OpenAPIDocument {
             ],
             "/_log": [
                 "get": operation(
-                    "The global log, in position order", scope: "read", query: ["after", "limit", "types", "aggregate_type"],
+                    "The global log, in position order", scope: "read",
+                    query: ["after", "limit", "types", "aggregate_type"],
                     success: "200", errors: ["400", "401", "403"])
             ],
             "/_log/stream": [
@@ -96,26 +101,33 @@ enum OpenAPIDocument {
                     errors: ["400", "401", "403"], contentType: "text/event-stream")
             ],
             "/_spec": [
-                "get": operation("The spec in force and its version", scope: "read", success: "200", errors: ["401", "403", "503"]),
+                "get": operation(
+                    "The spec in force and its version", scope: "read", success: "200", errors: ["401", "403", "503"]),
                 "put": operation(
                     "Store a new spec version, or check one with ?dry_run=true", scope: "admin", query: ["dry_run"],
                     body: ["type": "object"], success: "200", errors: ["400", "401", "403", "413", "422"]),
             ],
             "/_keys": [
-                "get": operation("The API keys, without secrets", scope: "admin", success: "200", errors: ["401", "403"]),
+                "get": operation(
+                    "The API keys, without secrets", scope: "admin", success: "200", errors: ["401", "403"]),
                 "post": operation(
                     "Create an API key (shown once)", scope: "admin",
-                    body: ["type": "object", "required": ["scope"], "properties": ["scope": ["enum": ["read", "write", "admin"]]]],
+                    body: [
+                        "type": "object", "required": ["scope"],
+                        "properties": ["scope": ["enum": ["read", "write", "admin"]]],
+                    ],
                     success: "201", errors: ["400", "401", "403", "422"]),
             ],
             "/_keys/{id}": [
                 "delete": operation(
-                    "Revoke an API key", scope: "admin", parameters: ["id"], success: "200", errors: ["401", "403", "404"])
+                    "Revoke an API key", scope: "admin", parameters: ["id"], success: "200",
+                    errors: ["401", "403", "404"])
             ],
             "/_health": ["get": operation("200 when the store answers", scope: nil, success: "200", errors: ["503"])],
             "/_metrics": [
                 "get": operation(
-                    "Prometheus metrics", scope: "read", success: "200", errors: ["401", "403"], contentType: "text/plain")
+                    "Prometheus metrics", scope: "read", success: "200", errors: ["401", "403"],
+                    contentType: "text/plain")
             ],
             "/_openapi.json": ["get": operation("This document", scope: nil, success: "200", errors: [])],
         ],
@@ -126,20 +138,37 @@ enum OpenAPIDocument {
         body: JSON? = nil, success: String, errors: [String], contentType: String = "application/json"
     ) -> JSON {
         var operation: [String: JSON] = ["summary": .string(summary)]
-        operation["description"] = .string(scope.map { "Needs an API key with the '\($0)' scope (or higher)." } ?? "Open.")
+        operation["description"] = .string(
+            scope.map { "Needs an API key with the '\($0)' scope (or higher)." } ?? "Open.")
         if scope == nil { operation["security"] = [] }
         let all =
-            parameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] as JSON }
-            + query.map { ["name": .string($0), "in": "query", "required": false, "schema": ["type": "string"]] as JSON }
-            + headers.map { ["name": .string($0), "in": "header", "required": false, "schema": ["type": "string"]] as JSON }
+            parameters.map {
+                ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] as JSON
+            }
+            + query.map {
+                ["name": .string($0), "in": "query", "required": false, "schema": ["type": "string"]] as JSON
+            }
+            + headers.map {
+                ["name": .string($0), "in": "header", "required": false, "schema": ["type": "string"]] as JSON
+            }
         if !all.isEmpty { operation["parameters"] = .array(all) }
-        if let body { operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]] }
+        if let body {
+            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
+        }
         var responses: [String: JSON] = [
-            success: ["description": "Success", "content": [.init(stringLiteral: contentType): ["schema": ["type": contentType == "application/json" ? "object" : "string"]]]]
+            success: [
+                "description": "Success",
+                "content": [
+                    .init(stringLiteral: contentType): [
+                        "schema": ["type": contentType == "application/json" ? "object" : "string"]
+                    ]
+                ],
+            ]
         ]
         for code in errors {
             responses[code] = [
-                "description": "Error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+                "description": "Error",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
             ]
         }
         operation["responses"] = .object(responses)

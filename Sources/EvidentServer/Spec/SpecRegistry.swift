@@ -40,7 +40,8 @@ public final class SpecRegistry: Sendable {
         }
         if due { try await reload() }
         guard let current = current.withLock({ $0 }) else {
-            throw APIError(.serviceUnavailable, "No spec is loaded. Upload one with PUT /_spec, or start with --spec FILE.")
+            throw APIError(
+                .serviceUnavailable, "No spec is loaded. Upload one with PUT /_spec, or start with --spec FILE.")
         }
         return current
     }

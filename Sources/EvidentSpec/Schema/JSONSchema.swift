@@ -99,7 +99,9 @@ public struct JSONSchema: Sendable {
         case nil, .string(MetaSchemas.draft202012), .string(MetaSchemas.draft202012 + "#"):
             validator = metaSchema
         case .string(let uri):
-            guard let document = options.documents[uri] ?? MetaSchemas.texts[uri].flatMap({ try? JSON(parsing: $0) }) ?? options.resolver?(uri),
+            guard
+                let document = options.documents[uri] ?? MetaSchemas.texts[uri].flatMap({ try? JSON(parsing: $0) })
+                    ?? options.resolver?(uri),
                 let custom = try? JSONSchema(compiling: document, options: options, checkingMetaSchema: false)
             else { return [] }
             validator = custom
@@ -112,7 +114,9 @@ public struct JSONSchema: Sendable {
             var path = Substring(violation.path.dropFirst("data".count))
             if path.hasPrefix(".") { path = path.dropFirst() }
             let covered = knownPaths.contains { path == $0 || path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }
-            if !covered { problems.append(SchemaCompilationError.Problem(path: String(path), message: violation.message)) }
+            if !covered {
+                problems.append(SchemaCompilationError.Problem(path: String(path), message: violation.message))
+            }
         }
         return problems
     }

@@ -204,7 +204,9 @@ final class SchemaCompiler {
         } else if case .object(let declarations) = documents[key]?["$vocabulary"] {
             var unsupported: [String] = []
             vocabulary = SchemaVocabulary(declarations: declarations, unsupported: &unsupported)
-            for name in unsupported { report(location, "the meta-schema requires the unsupported vocabulary '\(name)'") }
+            for name in unsupported {
+                report(location, "the meta-schema requires the unsupported vocabulary '\(name)'")
+            }
         }
         vocabularies[key] = vocabulary
         return vocabulary
@@ -223,7 +225,8 @@ final class SchemaCompiler {
     }
 
     func report(_ location: Location, _ message: String) {
-        let path = location.document.isEmpty
+        let path =
+            location.document.isEmpty
             ? location.pointer.rendered(root: "")
             : location.document + "#" + location.pointer.rendered(root: "")
         problems.append(SchemaCompilationError.Problem(path: path, message: message))

@@ -165,7 +165,9 @@ enum SchemaFormats {
         return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
             let scalars = Array(label.unicodeScalars)
             guard (1...63).contains(scalars.count), scalars.first != "-", scalars.last != "-",
-                scalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" || (allowsUnicode && $0.value >= 0x80) })
+                scalars.allSatisfy({
+                    $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" || (allowsUnicode && $0.value >= 0x80)
+                })
             else { return false }
             if scalars.count >= 4, scalars[2] == "-", scalars[3] == "-" {
                 return label.lowercased().hasPrefix("xn--")
@@ -194,12 +196,15 @@ enum SchemaFormats {
         } else {
             let special = "!#$%&'*+-/=?^_`{|}~".unicodeScalars
             let atoms = local.split(separator: ".", omittingEmptySubsequences: false)
-            guard atoms.allSatisfy({ atom in
-                !atom.isEmpty
-                    && atom.unicodeScalars.allSatisfy {
-                        $0.isASCIILetter || $0.isASCIIDigit || special.contains($0) || (allowsUnicode && $0.value >= 0x80)
-                    }
-            }) else { return false }
+            guard
+                atoms.allSatisfy({ atom in
+                    !atom.isEmpty
+                        && atom.unicodeScalars.allSatisfy {
+                            $0.isASCIILetter || $0.isASCIIDigit || special.contains($0)
+                                || (allowsUnicode && $0.value >= 0x80)
+                        }
+                })
+            else { return false }
         }
         if domain.hasPrefix("["), domain.hasSuffix("]") {
             let literal = domain.dropFirst().dropLast()
@@ -278,7 +283,8 @@ enum SchemaFormats {
                 guard isValid(hostAndPort, extra: "", allowsUnicode: allowsUnicode) else { return false }
             }
             guard port.unicodeScalars.allSatisfy(\.isASCIIDigit) else { return false }
-        } else if uri.scheme == nil, let firstSegment = uri.path.split(separator: "/", omittingEmptySubsequences: false).first,
+        } else if uri.scheme == nil,
+            let firstSegment = uri.path.split(separator: "/", omittingEmptySubsequences: false).first,
             firstSegment.contains(":")
         {
             return false
@@ -290,7 +296,9 @@ enum SchemaFormats {
 
     /// `v1.fe`: an IP-literal of a future version (RFC 3986 §3.2.2).
     private static func isIPvFuture(_ literal: Substring) -> Bool {
-        guard literal.hasPrefix("v") || literal.hasPrefix("V"), let dot = literal.firstIndex(of: ".") else { return false }
+        guard literal.hasPrefix("v") || literal.hasPrefix("V"), let dot = literal.firstIndex(of: ".") else {
+            return false
+        }
         let version = literal[literal.index(after: literal.startIndex)..<dot]
         let rest = literal[literal.index(after: dot)...]
         return !version.isEmpty && version.unicodeScalars.allSatisfy(\.isHexDigit) && !rest.isEmpty
@@ -323,7 +331,9 @@ enum SchemaFormats {
 
     private static func isTemplateExpression(_ expression: Substring) -> Bool {
         var body = expression
-        if let first = body.unicodeScalars.first, "+#./;?&=,!@|".unicodeScalars.contains(first) { body = body.dropFirst() }
+        if let first = body.unicodeScalars.first, "+#./;?&=,!@|".unicodeScalars.contains(first) {
+            body = body.dropFirst()
+        }
         guard !body.isEmpty else { return false }
         return body.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { spec in
             var name = spec
@@ -338,7 +348,9 @@ enum SchemaFormats {
             }
             return !name.isEmpty && !name.hasPrefix(".") && !name.hasSuffix(".") && !name.contains("..")
                 && isValid(name, extra: "", allowsUnicode: false)
-                && name.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || "_.%".unicodeScalars.contains($0) }
+                && name.unicodeScalars.allSatisfy {
+                    $0.isASCIILetter || $0.isASCIIDigit || "_.%".unicodeScalars.contains($0)
+                }
         }
     }
 

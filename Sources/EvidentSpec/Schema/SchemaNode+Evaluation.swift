@@ -54,7 +54,8 @@ extension SchemaNode {
             local.allProperties = true
         }
         if let schema = unevaluatedItems, case .array(let elements) = instance, !local.allItems {
-            for index in local.itemPrefix..<Swift.max(local.itemPrefix, elements.count) where !local.items.contains(index) {
+            for index in local.itemPrefix..<Swift.max(local.itemPrefix, elements.count)
+            where !local.items.contains(index) {
                 if schema.isFalse {
                     context.report("unevaluatedItems", "unexpected item at index \(index)")
                     valid = false
@@ -161,7 +162,8 @@ extension SchemaNode {
             chosen = branch
         }
         guard first != nil else {
-            reportAlternatives("oneOf", "must match exactly one schema in oneOf, matched none", schemas, instance, &context)
+            reportAlternatives(
+                "oneOf", "must match exactly one schema in oneOf, matched none", schemas, instance, &context)
             return false
         }
         if wantsAnnotations { local.merge(chosen) }
@@ -209,11 +211,15 @@ extension SchemaNode {
             }
         }
         if matches < minimum {
-            context.report("contains", "must contain at least \(minimum) matching item\(minimum == 1 ? "" : "s"), found \(matches)")
+            context.report(
+                "contains", "must contain at least \(minimum) matching item\(minimum == 1 ? "" : "s"), found \(matches)"
+            )
             return false
         }
         if let maximum, matches > maximum {
-            context.report("maxContains", "must contain at most \(maximum) matching item\(maximum == 1 ? "" : "s"), found \(matches)")
+            context.report(
+                "maxContains",
+                "must contain at most \(maximum) matching item\(maximum == 1 ? "" : "s"), found \(matches)")
             return false
         }
         return true
@@ -333,7 +339,8 @@ extension SchemaNode {
             return false
         case .minItems(let limit):
             guard case .array(let elements) = instance, elements.count < limit else { return true }
-            context.report("minItems", "must have at least \(limit) item\(limit == 1 ? "" : "s"), got \(elements.count)")
+            context.report(
+                "minItems", "must have at least \(limit) item\(limit == 1 ? "" : "s"), got \(elements.count)")
             return false
         case .maxItems(let limit):
             guard case .array(let elements) = instance, elements.count > limit else { return true }
@@ -347,11 +354,13 @@ extension SchemaNode {
             return false
         case .minProperties(let limit):
             guard case .object(let members) = instance, members.count < limit else { return true }
-            context.report("minProperties", "must have at least \(limit) propert\(limit == 1 ? "y" : "ies"), got \(members.count)")
+            context.report(
+                "minProperties", "must have at least \(limit) propert\(limit == 1 ? "y" : "ies"), got \(members.count)")
             return false
         case .maxProperties(let limit):
             guard case .object(let members) = instance, members.count > limit else { return true }
-            context.report("maxProperties", "must have at most \(limit) propert\(limit == 1 ? "y" : "ies"), got \(members.count)")
+            context.report(
+                "maxProperties", "must have at most \(limit) propert\(limit == 1 ? "y" : "ies"), got \(members.count)")
             return false
         case .required(let names):
             guard case .object(let members) = instance else { return true }
@@ -367,7 +376,8 @@ extension SchemaNode {
             var valid = true
             for (trigger, names) in dependencies where members[trigger] != nil {
                 for name in names where members[name] == nil {
-                    context.report("dependentRequired", "missing property '\(name)', required when '\(trigger)' is present")
+                    context.report(
+                        "dependentRequired", "missing property '\(name)', required when '\(trigger)' is present")
                     valid = false
                     if !context.reporting { return false }
                 }
@@ -443,7 +453,8 @@ extension SchemaNode {
             } else if let rest {
                 if rest.isFalse {
                     let allowed = prefix.count
-                    context.report("items", "must have at most \(allowed) item\(allowed == 1 ? "" : "s"), got \(elements.count)")
+                    context.report(
+                        "items", "must have at most \(allowed) item\(allowed == 1 ? "" : "s"), got \(elements.count)")
                     return false
                 }
                 schema = rest

@@ -23,7 +23,8 @@ struct SchemaNodeBuilder {
     mutating func build(into node: SchemaNode) {
         buildCore()
         if vocabulary.validation { buildValidation() }
-        if let name = string("format"), compiler.assertsFormats(vocabulary), let checker = SchemaFormats.checkers[name] {
+        if let name = string("format"), compiler.assertsFormats(vocabulary), let checker = SchemaFormats.checkers[name]
+        {
             keywords.append(.format(name, checker))
         }
         if vocabulary.applicator { buildApplicators() }
@@ -52,7 +53,8 @@ struct SchemaNodeBuilder {
             compiler.noteDynamicReference()
             if let (target, json) = compiler.referencedNode(reference, base: base) {
                 let fragment = SchemaURI(reference).fragment ?? ""
-                let isDynamic = !fragment.isEmpty && !fragment.hasPrefix("/") && json["$dynamicAnchor"] == .string(fragment)
+                let isDynamic =
+                    !fragment.isEmpty && !fragment.hasPrefix("/") && json["$dynamicAnchor"] == .string(fragment)
                 keywords.append(.dynamicRef(NodeReference(node: target), anchor: isDynamic ? fragment : nil))
             } else {
                 problem("$dynamicRef", "cannot resolve the reference '\(reference)'")
@@ -96,7 +98,11 @@ struct SchemaNodeBuilder {
             }
         }
         if let divisor = number("multipleOf") {
-            if divisor > 0 { keywords.append(.multipleOf(divisor)) } else { problem("multipleOf", "must be greater than 0") }
+            if divisor > 0 {
+                keywords.append(.multipleOf(divisor))
+            } else {
+                problem("multipleOf", "must be greater than 0")
+            }
         }
         if let limit = number("minimum") { keywords.append(.minimum(limit)) }
         if let limit = number("maximum") { keywords.append(.maximum(limit)) }
@@ -155,7 +161,9 @@ struct SchemaNodeBuilder {
                 if let regex = SchemaRegex(source) {
                     objectApplicator.patterns.append((regex, node))
                 } else {
-                    report([.key("patternProperties"), .key(source)], "invalid regular expression \(JSON.string(source).serializedString())")
+                    report(
+                        [.key("patternProperties"), .key(source)],
+                        "invalid regular expression \(JSON.string(source).serializedString())")
                 }
             }
         }

@@ -16,7 +16,11 @@ extension [PathComponent] {
             case .index(let index):
                 result += "[\(index)]"
             case .key(let key):
-                if !key.isEmpty, key.unicodeScalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "_-$".unicodeScalars.contains($0) }) {
+                if !key.isEmpty,
+                    key.unicodeScalars.allSatisfy({
+                        $0.isASCIILetter || $0.isASCIIDigit || "_-$".unicodeScalars.contains($0)
+                    })
+                {
                     result += result.isEmpty ? key : "." + key
                 } else {
                     result += "[" + JSON.string(key).serializedString() + "]"

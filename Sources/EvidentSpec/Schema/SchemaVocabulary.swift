@@ -21,13 +21,17 @@ struct SchemaVocabulary: Hashable, Sendable {
     /// The vocabularies declared by a meta-schema's `$vocabulary`; `unsupported` lists required
     /// vocabularies this validator does not know.
     init(declarations: [String: JSON], unsupported: inout [String]) {
-        let names = Set(declarations.keys.compactMap { $0.hasPrefix(SchemaVocabulary.prefix) ? String($0.dropFirst(SchemaVocabulary.prefix.count)) : nil })
+        let names = Set(
+            declarations.keys.compactMap {
+                $0.hasPrefix(SchemaVocabulary.prefix) ? String($0.dropFirst(SchemaVocabulary.prefix.count)) : nil
+            })
         applicator = names.contains("applicator")
         unevaluated = names.contains("unevaluated")
         validation = names.contains("validation")
         formatAssertion = names.contains("format-assertion")
         for (uri, required) in declarations.sorted(by: { $0.key < $1.key }) where required == .bool(true) {
-            let known = uri.hasPrefix(SchemaVocabulary.prefix)
+            let known =
+                uri.hasPrefix(SchemaVocabulary.prefix)
                 && SchemaVocabulary.known.contains(String(uri.dropFirst(SchemaVocabulary.prefix.count)))
             if !known { unsupported.append(uri) }
         }

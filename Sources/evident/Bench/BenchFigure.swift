@@ -25,7 +25,9 @@ struct BenchFigure {
 
     /// The run with the median rate (or median latency).
     static func median(of figures: [BenchFigure]) -> BenchFigure {
-        let sorted = figures.sorted { ($0.milliseconds ?? -$0.eventsPerSecond) < ($1.milliseconds ?? -$1.eventsPerSecond) }
+        let sorted = figures.sorted {
+            ($0.milliseconds ?? -$0.eventsPerSecond) < ($1.milliseconds ?? -$1.eventsPerSecond)
+        }
         return sorted[sorted.count / 2]
     }
 }

@@ -16,7 +16,8 @@ enum SQLiteBaseline {
         var start = clock.now
         for row in 0..<rows {
             try queue.write { db in
-                try db.execute(sql: "INSERT INTO rows (stream, data) VALUES (?, ?)", arguments: ["account:\(row % 100)", data])
+                try db.execute(
+                    sql: "INSERT INTO rows (stream, data) VALUES (?, ?)", arguments: ["account:\(row % 100)", data])
             }
         }
         let perRow = clock.now - start

@@ -65,7 +65,8 @@ struct StoreBenchCommand: AsyncParsableCommand {
         var figures: [BenchFigure] = []
         for workload in selected {
             switch workload {
-            case "a": figures.append(try await StoreWorkloads.singleAppends(store, count: appends, concurrency: concurrency))
+            case "a":
+                figures.append(try await StoreWorkloads.singleAppends(store, count: appends, concurrency: concurrency))
             case "b": figures.append(try await StoreWorkloads.batchedAppends(store))
             case "d": figures.append(try await StoreWorkloads.readLog(store))
             default: figures.append(try await StoreWorkloads.loadAggregate(store))

@@ -35,7 +35,10 @@ enum StoreWorkloads {
     /// b) 200 appends of 100 events each to new streams.
     static func batchedAppends(_ store: SQLiteEventStore) async throws -> BenchFigure {
         let batches = try (0..<200).map { batch in
-            (try StreamName("account:b\(batch)"), (0..<100).map { NewEvent(type: "was_credited", data: ["amount": .int($0 + 1)]) })
+            (
+                try StreamName("account:b\(batch)"),
+                (0..<100).map { NewEvent(type: "was_credited", data: ["amount": .int($0 + 1)]) }
+            )
         }
         let (_, seconds) = try await measure {
             for (stream, events) in batches {

@@ -26,7 +26,8 @@ struct KeysCommand: AsyncParsableCommand {
                 Output.line(["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)])
             } else {
                 Output.line(key)
-                FileHandle.standardError.write(Data("Key \(id) (\(scope.rawValue)). It is shown only this once.\n".utf8))
+                FileHandle.standardError.write(
+                    Data("Key \(id) (\(scope.rawValue)). It is shown only this once.\n".utf8))
             }
         }
     }

@@ -20,7 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The database file. [env: EVIDENT_DB] (default: ./evident.sqlite)")
     var db: String?
 
-    @Option(help: "A spec file to run; stored as a new version when it differs from the stored one. [env: EVIDENT_SPEC]")
+    @Option(
+        help: "A spec file to run; stored as a new version when it differs from the stored one. [env: EVIDENT_SPEC]")
     var spec: String?
 
     @Option(help: "The address to listen on. [env: EVIDENT_HOST] (default: 127.0.0.1)")
@@ -41,13 +42,16 @@ struct ServeCommand: AsyncParsableCommand {
         func number(_ flag: Int?, _ variable: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
             guard let text = flag.map(String.init) ?? environment[variable] else { return value }
             guard let number = Int(text), range.contains(number) else {
-                throw ValidationError("\(variable) / its flag must be a whole number from \(range.lowerBound) to \(range.upperBound); got '\(text)'.")
+                throw ValidationError(
+                    "\(variable) / its flag must be a whole number from \(range.lowerBound) to \(range.upperBound); got '\(text)'."
+                )
             }
             return number
         }
         let levelText = setting(logLevel, "EVIDENT_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else {
-            throw ValidationError("Unknown log level '\(levelText)'; use trace, debug, info, notice, warning, error or critical.")
+            throw ValidationError(
+                "Unknown log level '\(levelText)'; use trace, debug, info, notice, warning, error or critical.")
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -86,7 +90,8 @@ struct ServeCommand: AsyncParsableCommand {
             return try CompiledSpec(parsing: String(decoding: data, as: UTF8.self))
         } catch {
             let problems = error.problems.map { "  \($0)" }.joined(separator: "\n")
-            FileHandle.standardError.write(Data("The spec \(path) has \(error.problems.count) problem(s):\n\(problems)\n".utf8))
+            FileHandle.standardError.write(
+                Data("The spec \(path) has \(error.problems.count) problem(s):\n\(problems)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -5,17 +5,21 @@ import Foundation
 struct AppendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append", abstract: "Append an event to a stream.",
-        discussion: "Example: evident append order:42 was_placed --data '{\"total\": 12.5}' --expected-version no-stream")
+        discussion:
+            "Example: evident append order:42 was_placed --data '{\"total\": 12.5}' --expected-version no-stream")
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The stream, as type:id (order:42).", valueName: "stream"), transform: { try StreamName($0) })
+    @Argument(
+        help: ArgumentHelp("The stream, as type:id (order:42).", valueName: "stream"), transform: { try StreamName($0) }
+    )
     var stream: StreamName
 
     @Argument(help: ArgumentHelp("The event type (was_placed).", valueName: "type"))
     var type: String
 
-    @Option(help: ArgumentHelp("The event data: a JSON object, or - to read it from standard input.", valueName: "json"))
+    @Option(
+        help: ArgumentHelp("The event data: a JSON object, or - to read it from standard input.", valueName: "json"))
     var data = "{}"
 
     @Option(

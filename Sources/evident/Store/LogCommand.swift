@@ -32,7 +32,8 @@ struct LogCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try self.store.open(creating: false)
         let filter = LogFilter(
-            streamCategories: streamTypes.isEmpty ? nil : Set(streamTypes), eventTypes: types.isEmpty ? nil : Set(types))
+            streamCategories: streamTypes.isEmpty ? nil : Set(streamTypes), eventTypes: types.isEmpty ? nil : Set(types)
+        )
         var printed = 0
         func show(_ event: RecordedEvent) {
             if self.store.json { Output.line(event.json) } else { Output.line(Output.text(event, showStream: true)) }

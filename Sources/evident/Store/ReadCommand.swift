@@ -21,7 +21,9 @@ struct ReadCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "The most events to print.")
     var limit: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Only events recorded at or before this time (Unix seconds).", valueName: "unix-seconds"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Only events recorded at or before this time (Unix seconds).", valueName: "unix-seconds"))
     var at: Int64?
 
     func validate() throws {

@@ -22,7 +22,9 @@ import Testing
     static func jsonFiles(in subfolder: String) -> [String] {
         let folder = testsFolder.appendingPathComponent(subfolder)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        let files = names.filter { $0.hasSuffix(".json") }.sorted().map { subfolder.isEmpty ? $0 : subfolder + "/" + $0 }
+        let files = names.filter { $0.hasSuffix(".json") }.sorted().map {
+            subfolder.isEmpty ? $0 : subfolder + "/" + $0
+        }
         return files.isEmpty ? [missingSuite] : files
     }
 
@@ -30,7 +32,8 @@ import Testing
     static let resolver: @Sendable (String) -> JSON? = { uri in
         let prefix = "http://localhost:1234/"
         guard uri.hasPrefix(prefix) else { return nil }
-        let file = suiteFolder.appendingPathComponent("remotes").appendingPathComponent(String(uri.dropFirst(prefix.count)))
+        let file = suiteFolder.appendingPathComponent("remotes").appendingPathComponent(
+            String(uri.dropFirst(prefix.count)))
         guard let data = try? Data(contentsOf: file) else { return nil }
         return try? JSON(parsing: Array(data))
     }

@@ -46,12 +46,14 @@ import Testing
         let found = Set(violations)
         let expected: Set<SchemaViolation> = [
             SchemaViolation(path: "data.total", keyword: "type", message: "expected number, got string"),
-            SchemaViolation(path: "data.customer", keyword: "minLength", message: "must be at least 2 characters long, got 1"),
+            SchemaViolation(
+                path: "data.customer", keyword: "minLength", message: "must be at least 2 characters long, got 1"),
             SchemaViolation(path: "data.customer", keyword: "pattern", message: "must match the pattern \"^[A-Z]\""),
             SchemaViolation(path: "data.items[1].sku", keyword: "type", message: "expected string, got integer"),
             SchemaViolation(path: "data.items[1].qty", keyword: "minimum", message: "must be >= 1, got 0"),
             SchemaViolation(path: "data.items[2]", keyword: "required", message: "missing required property 'sku'"),
-            SchemaViolation(path: "data.items[2]", keyword: "additionalProperties", message: "unexpected property 'colour'"),
+            SchemaViolation(
+                path: "data.items[2]", keyword: "additionalProperties", message: "unexpected property 'colour'"),
         ]
         #expect(found == expected, "\(Self.dump(violations))")
     }
@@ -59,7 +61,10 @@ import Testing
     @Test func missingRequiredPropertyAtRoot() throws {
         let schema = try JSONSchema(compiling: Self.order)
         let violations = schema.validate(["total": 1])
-        #expect(violations == [SchemaViolation(path: "data", keyword: "required", message: "missing required property 'items'")])
+        #expect(
+            violations == [
+                SchemaViolation(path: "data", keyword: "required", message: "missing required property 'items'")
+            ])
         #expect(violations.first?.description == "data: missing required property 'items'")
     }
 
@@ -79,10 +84,14 @@ import Testing
         let violations = schema.validate(3)
         #expect(violations.count == 1)
         #expect(violations.first?.keyword == "anyOf")
-        #expect(violations.first?.message == "must match at least one schema in anyOf: [0] expected string, got integer; [1] must be >= 10, got 3")
+        #expect(
+            violations.first?.message
+                == "must match at least one schema in anyOf: [0] expected string, got integer; [1] must be >= 10, got 3"
+        )
 
         let exclusive = try JSONSchema(compiling: ["oneOf": [["type": "number"], ["type": "integer"]]])
-        #expect(exclusive.validate(1).first?.message == "must match exactly one schema in oneOf, but matched [0] and [1]")
+        #expect(
+            exclusive.validate(1).first?.message == "must match exactly one schema in oneOf, but matched [0] and [1]")
         #expect(exclusive.validate(1.5).isEmpty)
     }
 
@@ -102,12 +111,21 @@ import Testing
             "tags": ["a", "b", "a", "c"], "status": "lost", "kind": "refund", "code": 5, "ratio": 1.2,
             "card": "x",
         ])
-        let byPath = Dictionary(grouping: violations, by: \.path).mapValues { $0.map { "\($0.keyword): \($0.message)" }.sorted() }
-        #expect(byPath["data.tags"] == ["maxItems: must have at most 3 items, got 4", "uniqueItems: items must be unique, but [0] and [2] are equal"])
+        let byPath = Dictionary(grouping: violations, by: \.path).mapValues {
+            $0.map { "\($0.keyword): \($0.message)" }.sorted()
+        }
+        #expect(
+            byPath["data.tags"] == [
+                "maxItems: must have at most 3 items, got 4",
+                "uniqueItems: items must be unique, but [0] and [2] are equal",
+            ])
         #expect(byPath["data.status"] == ["enum: must be one of [\"open\",\"closed\"]"])
         #expect(byPath["data.kind"] == ["const: must equal \"order\""])
         #expect(byPath["data.code"] == ["type: expected null or string, got integer"])
-        #expect(byPath["data.ratio"] == ["exclusiveMaximum: must be < 1, got 1.2", "multipleOf: must be a multiple of 0.5, got 1.2"])
+        #expect(
+            byPath["data.ratio"] == [
+                "exclusiveMaximum: must be < 1, got 1.2", "multipleOf: must be a multiple of 0.5, got 1.2",
+            ])
         #expect(byPath["data"] == ["dependentRequired: missing property 'expiry', required when 'card' is present"])
     }
 
@@ -144,10 +162,14 @@ import Testing
 
     @Test func recursiveSchemasAndReferences() throws {
         let tree: JSON = [
-            "$defs": ["node": [
-                "type": "object", "required": ["value"],
-                "properties": ["value": ["type": "integer"], "children": ["type": "array", "items": ["$ref": "#/$defs/node"]]],
-            ]],
+            "$defs": [
+                "node": [
+                    "type": "object", "required": ["value"],
+                    "properties": [
+                        "value": ["type": "integer"], "children": ["type": "array", "items": ["$ref": "#/$defs/node"]],
+                    ],
+                ]
+            ],
             "$ref": "#/$defs/node",
         ]
         let schema = try JSONSchema(compiling: tree)
@@ -156,7 +178,9 @@ import Testing
     }
 
     @Test func referenceLoopIsAViolationNotACrash() throws {
-        let schema = try JSONSchema(compiling: ["$defs": ["a": ["$ref": "#/$defs/b"], "b": ["$ref": "#/$defs/a"]], "$ref": "#/$defs/a"])
+        let schema = try JSONSchema(compiling: [
+            "$defs": ["a": ["$ref": "#/$defs/b"], "b": ["$ref": "#/$defs/a"]], "$ref": "#/$defs/a",
+        ])
         let violations = schema.validate(1)
         #expect(violations.count == 1)
         #expect(violations.first?.keyword == "$ref")
@@ -166,7 +190,8 @@ import Testing
         let remote: JSON = ["$defs": ["money": ["type": "number", "minimum": 0]]]
         let options = JSONSchema.Options(documents: ["https://evident.example/common.json": remote])
         let schema = try JSONSchema(
-            compiling: ["properties": ["total": ["$ref": "https://evident.example/common.json#/$defs/money"]]], options: options)
+            compiling: ["properties": ["total": ["$ref": "https://evident.example/common.json#/$defs/money"]]],
+            options: options)
         #expect(schema.validate(["total": -1]).map(\.description) == ["data.total: must be >= 0, got -1"])
         #expect(throws: SchemaCompilationError.self) {
             try JSONSchema(compiling: ["$ref": "https://evident.example/unknown.json"])
@@ -219,7 +244,9 @@ import Testing
     }
 
     @Test func deeplyNestedInstances() throws {
-        let schema = try JSONSchema(compiling: ["$defs": ["list": ["type": "array", "items": ["$ref": "#/$defs/list"]]], "$ref": "#/$defs/list"])
+        let schema = try JSONSchema(compiling: [
+            "$defs": ["list": ["type": "array", "items": ["$ref": "#/$defs/list"]]], "$ref": "#/$defs/list",
+        ])
         var nested: JSON = []
         for _ in 1..<JSON.maximumDepth { nested = [nested] }
         #expect(schema.validate(nested).isEmpty)

@@ -55,7 +55,8 @@ struct RepositoryTests {
     @Test("concurrent commands on one aggregate all succeed through retries, none lost")
     func concurrentCommands() async throws {
         let store = InMemoryEventStore()
-        let counters = Repository(store: store, decider: Counter(maximum: 1_000), category: "counter", maximumAttempts: 50)
+        let counters = Repository(
+            store: store, decider: Counter(maximum: 1_000), category: "counter", maximumAttempts: 50)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<16 {
                 group.addTask { try await counters.handle(.increment(1), for: "busy") }
