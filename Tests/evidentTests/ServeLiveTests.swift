@@ -17,14 +17,18 @@ struct ServeLiveTests {
         var position: Int
     }
 
-    /// Writers post to their own carts until the server dies; returns every write answered 201.
-    static func writeUntilKilled(port: Int, carts: [String]) async throws -> [Acknowledged] {
+    /// Opens the carts; they must exist before the writers start.
+    static func open(_ carts: [String], port: Int) throws {
         for cart in carts {
             let opened = try RawHTTP.request(
                 port: port, method: "POST", path: "/cart/\(cart)/was_opened",
                 body: #"{"data": {"customer_id": "c"}, "metadata": \#(actor)}"#)
             #expect(opened.status == 201, "\(opened.body)")
         }
+    }
+
+    /// Writers post to their own (open) carts until the server dies; returns every write answered 201.
+    static func writeUntilKilled(port: Int, carts: [String]) async -> [Acknowledged] {
         let acknowledged = Locked<[Acknowledged]>([])
         await onThreads(carts.count) { index in
             let cart = carts[index]
@@ -54,10 +58,11 @@ struct ServeLiveTests {
             let server = try ServerProcess(directory: directory, spec: round == 0 ? Self.shopSpec : nil)
             let carts = (0..<4).map { _ in UUID().uuidString.lowercased() }
             let port = server.port
+            try Self.open(carts, port: port)
             async let writes = Self.writeUntilKilled(port: port, carts: carts)
             try await Task.sleep(for: .milliseconds(Int.random(in: 400...900)))
             server.kill()
-            acknowledged += try await writes
+            acknowledged += await writes
         }
         #expect(acknowledged.count > 20, "too few writes were acknowledged to prove anything")
 
