@@ -77,6 +77,19 @@ struct CommandLineTests {
             ])
     }
 
+    @Test("serve refuses to start on an invalid spec, listing every problem, and creates nothing")
+    func serveRefusesInvalidSpec() throws {
+        let directory = try TemporaryDirectory()
+        let spec = #"{"aggregate_types": {"Bad": {"events": {}}}, "agent_types": 3, "typo": 1}"#
+        try Data(spec.utf8).write(to: URL(fileURLWithPath: directory.file("bad.json")))
+        let result = try EvidentBinary.run(["serve", "--spec", "bad.json", "--port", "0"], in: directory.path)
+        #expect(result.status == 1)
+        #expect(result.error.contains("has 3 problem(s)"))
+        #expect(result.error.contains("typo:") && result.error.contains("agent_types:"))
+        #expect(result.error.contains("aggregate_types.Bad:"))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("evident.sqlite")))
+    }
+
     /// Bad input: a one-line error, a non-zero exit code, and nothing changed on disk.
     @Test(
         "bad input is refused with one line and changes nothing",
