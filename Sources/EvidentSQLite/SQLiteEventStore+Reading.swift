@@ -17,7 +17,7 @@ extension SQLiteEventStore {
                 "SELECT \(Self.columns) FROM evident_events WHERE stream = ? AND version <= ? ORDER BY version DESC LIMIT ?"
             }
         let name = stream.description
-        return try await read { db in
+        return try await read(singleStatement: true) { db in
             try Self.fetchEvents(db, sql: sql, arguments: [name, version, limit], stream: stream, capacity: limit)
         }
     }
@@ -41,14 +41,14 @@ extension SQLiteEventStore {
         let sql =
             "SELECT \(Self.columns) FROM evident_events WHERE \(conditions.joined(separator: " AND ")) ORDER BY position LIMIT ?"
         let statementArguments = StatementArguments(arguments.map { $0.databaseValue })
-        return try await read { db in
+        return try await read(singleStatement: true) { db in
             try Self.fetchEvents(db, sql: sql, arguments: statementArguments, stream: nil, capacity: limit)
         }
     }
 
     public func streamInfo(_ stream: StreamName) async throws -> StreamInfo? {
         let name = stream.description
-        return try await read { db in
+        return try await read(singleStatement: true) { db in
             guard
                 let row = try Row.fetchOne(
                     db,

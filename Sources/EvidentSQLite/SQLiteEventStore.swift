@@ -83,11 +83,11 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
-        try await read { db in try AppendSQL.idempotentAppend(forKey: key, in: db) }
+        try await read(singleStatement: true) { db in try AppendSQL.idempotentAppend(forKey: key, in: db) }
     }
 
     public func headPosition() async throws -> Int64 {
-        try await read { db in try Self.head(db) }
+        try await read(singleStatement: true) { db in try Self.head(db) }
     }
 
     public func waitForAppends(after position: Int64, timeout: Duration) async throws {
@@ -97,10 +97,14 @@ public final class SQLiteEventStore: EventStore {
     /// Runs `body` on a reader connection, translating database errors.
     ///
     /// The read runs on the calling thread: in WAL mode a read never waits for the writer, and it is shorter
-    /// than the two thread hops an asynchronous read would cost.
-    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    /// than the two thread hops an asynchronous read would cost. `body` runs in a read transaction, so all its
+    /// statements see one state of the database; a body of a single statement, which SQLite runs atomically
+    /// anyway, may pass `singleStatement: true` to skip the transaction.
+    func read<T: Sendable>(singleStatement: Bool = false, _ body: @Sendable @escaping (Database) throws -> T)
+        async throws -> T
+    {
         do {
-            return try readOnCallingThread(body)
+            return try readOnCallingThread(singleStatement: singleStatement, body)
         } catch let error as EventStoreError {
             throw error
         } catch {
@@ -108,8 +112,8 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    private func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+    private func readOnCallingThread<T>(singleStatement: Bool, _ body: (Database) throws -> T) throws -> T {
+        singleStatement ? try pool.unsafeRead(body) : try pool.read(body)
     }
 
     static func head(_ db: Database) throws -> Int64 {
