@@ -282,6 +282,7 @@ final class SchemaCompiler {
 }
 
 /// Owns every node and resource of a compiled schema.
+/// `@unchecked Sendable`: like its nodes, it is filled while compiling and never mutated afterwards.
 final class SchemaGraph: @unchecked Sendable {
     let nodes: [SchemaNode]
     let resources: [SchemaResource]

@@ -28,12 +28,14 @@ final class SchemaNode: @unchecked Sendable {
 }
 
 /// A schema resource (a document root or a subschema with `$id`): the unit of the dynamic scope.
+/// `@unchecked Sendable` for the same reason as ``SchemaNode``: built once, then only read.
 final class SchemaResource: @unchecked Sendable {
     /// The subschemas carrying `$dynamicAnchor`, by anchor name.
     var dynamicAnchors: [String: NodeReference] = [:]
 }
 
 /// A non-owning edge to a node; the compiled graph owns every node, so references can form cycles.
+/// `@unchecked Sendable`: it refers to nodes of a graph that is never mutated once compiled.
 struct NodeReference: @unchecked Sendable {
     unowned let node: SchemaNode
 }

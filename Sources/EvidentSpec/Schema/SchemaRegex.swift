@@ -5,6 +5,8 @@ internal import Foundation
 /// JSON Schema regexes follow ECMA-262; they run on ICU (`NSRegularExpression`) after translating the
 /// constructs whose meaning differs: `\d`, `\w` and their negations are ASCII-only, and `$` matches only
 /// at the very end of the string.
+/// `@unchecked Sendable`: it only holds an `NSRegularExpression`, which is immutable and documented as safe to
+/// use from several threads at once.
 struct SchemaRegex: @unchecked Sendable {
     /// The pattern as written in the schema.
     let source: String
