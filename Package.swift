@@ -39,7 +39,10 @@ let package = Package(
         ),
         .target(
             name: "EvidentSQLite",
-            dependencies: ["Evident", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Evident", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .target(
