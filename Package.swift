@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "EvidentServerTests",
             dependencies: [
-                "Evident", "EvidentSpec", "EvidentServer", "EvidentSQLite",
+                "Evident", "EvidentSpec", "EvidentServer", "EvidentSQLite", "EvidentTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: upcomingFeatures

@@ -2,6 +2,7 @@ import Evident
 import EvidentSQLite
 import EvidentServer
 import EvidentSpec
+import EvidentTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,14 +18,13 @@ struct TestServer {
         parsing: String(contentsOf: repository.appendingPathComponent("Examples/specs/shop.json"), encoding: .utf8))
 
     let server: EvidentServer
-    let directory: String
+    let directory: TemporaryDirectory
 
     init(configuration: ServerConfiguration = ServerConfiguration(), spec: CompiledSpec? = TestServer.shopSpec)
         async throws
     {
-        directory = NSTemporaryDirectory() + "evident-server-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try SQLiteEventStore(path: directory + "/evident.sqlite")
+        directory = try TemporaryDirectory(prefix: "evident-server-tests")
+        let store = try SQLiteEventStore(path: directory.file("evident.sqlite"))
         server = EvidentServer(store: store, configuration: configuration)
         try await server.start(spec: spec)
     }
@@ -33,7 +33,6 @@ struct TestServer {
     func test(openWithoutKeys: Bool = true, _ body: @escaping @Sendable (Client) async throws -> Void) async throws {
         let application = Application(router: server.makeRouter(openWithoutKeys: openWithoutKeys))
         try await application.test(.router) { client in try await body(Client(client: client)) }
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }
 

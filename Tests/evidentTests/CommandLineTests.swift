@@ -1,3 +1,4 @@
+import EvidentTesting
 import Foundation
 import Testing
 

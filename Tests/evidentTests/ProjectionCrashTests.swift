@@ -1,5 +1,6 @@
 import Evident
 import EvidentSQLite
+import EvidentTesting
 import Foundation
 import Testing
 

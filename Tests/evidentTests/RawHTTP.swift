@@ -1,3 +1,4 @@
+import EvidentTesting
 import Foundation
 
 #if canImport(Glibc)
