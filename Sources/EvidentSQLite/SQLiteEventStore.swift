@@ -27,8 +27,13 @@ public final class SQLiteEventStore: EventStore {
 
     /// Opens (or creates) the database at `path` and brings its schema up to date.
     ///
-    /// Fails with `incompatibleDatabase` when the file is not an Evident database, and with `invalidArgument`
-    /// when its directory does not exist; in both cases nothing on disk changes.
+    /// Any number of processes may open one file at once, also a file that does not exist yet: the check that
+    /// the file is Evident's, the migrations and the switch to WAL run under one write lock, which the others
+    /// wait for (up to ``SQLiteEventStoreConfiguration/busyTimeout``).
+    ///
+    /// Fails with `invalidArgument` when the path cannot hold a database (a directory, a device such as
+    /// `/dev/null`, a missing directory) and with `incompatibleDatabase` when the file is not an Evident
+    /// database; in both cases nothing on disk changes.
     public init(
         path: String, configuration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration(),
         logger: Logger = Logger(label: "evident.sqlite")
@@ -38,16 +43,15 @@ public final class SQLiteEventStore: EventStore {
         self.logger = logger
         try Self.checkFile(at: path, configuration: configuration)
         var grdb = Configuration()
-        grdb.busyMode = .timeout(TimeInterval(configuration.busyTimeout.components.seconds))
+        grdb.busyMode = .timeout(configuration.busyTimeout.seconds)
+        grdb.readonly = configuration.readOnly
         do {
-            // Look before the pool switches the file to WAL: a foreign database must stay untouched.
-            if FileManager.default.fileExists(atPath: path) {
-                try DatabaseQueue(path: path, configuration: grdb).read { db in try Self.checkSchema(db, path: path) }
-            }
+            // Before the pool opens: a foreign database is refused before anything writes to it, and the pool
+            // finds the file complete and in WAL mode, so it has nothing to change.
+            try Self.prepareSchema(at: path, configuration: configuration, grdb: grdb)
         } catch {
             throw SQLiteErrors.translate(error, path: path)
         }
-        grdb.readonly = configuration.readOnly
         grdb.label = "evident"
         do {
             pool = try DatabasePool(path: path, configuration: grdb)
@@ -56,8 +60,6 @@ public final class SQLiteEventStore: EventStore {
                     // GRDB sets NORMAL for WAL; FULL makes every commit durable on power loss.
                     try db.execute(sql: "PRAGMA synchronous = FULL")
                 }
-                try Schema.migrator.migrate(pool)
-                try Self.prepareInlineProjections(configuration.inlineProjections, pool: pool)
             }
             let head = try pool.read { db in try Self.head(db) }
             watch = PositionWatch(head: head)
@@ -121,51 +123,9 @@ public final class SQLiteEventStore: EventStore {
     }
 }
 
-extension SQLiteEventStore {
-    /// Refuses a path whose directory is missing, a missing file when creation is off, and a file that is
-    /// not SQLite, before anything is opened (so nothing is written next to it).
-    static func checkFile(at path: String, configuration: SQLiteEventStoreConfiguration) throws {
-        let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        let directory = url.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
-            throw EventStoreError.invalidArgument(
-                "Cannot create the database \(path): directory \(directory) does not exist.")
-        }
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            guard configuration.createIfMissing, !configuration.readOnly else {
-                throw EventStoreError.invalidArgument("No Evident database at \(path).")
-            }
-            return
-        }
-        guard !isDirectory.boolValue else {
-            throw EventStoreError.invalidArgument("\(path) is a directory, not an Evident database file.")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw EventStoreError.invalidArgument("Cannot read \(path): permission denied.")
-        }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
-            throw EventStoreError(
-                code: .incompatibleDatabase, message: "\(path) is not an Evident database (not a SQLite file).")
-        }
-    }
-
-    /// Refuses a SQLite database that holds other tables but not ours, or a newer Evident schema.
-    static func checkSchema(_ db: Database, path: String) throws {
-        let tables = try String.fetchAll(
-            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        if !tables.isEmpty, !tables.contains(Schema.eventsTable) {
-            throw EventStoreError(
-                code: .incompatibleDatabase,
-                message: "\(path) is a SQLite database but not an Evident one (it has other tables).")
-        }
-        if tables.contains("grdb_migrations"), try Schema.migrator.hasBeenSuperseded(db) {
-            throw EventStoreError(
-                code: .incompatibleDatabase,
-                message: "This database was written by a newer version of Evident; upgrade Evident to open it.")
-        }
+extension Duration {
+    /// The duration in seconds, with its fraction, as GRDB's busy timeout wants it.
+    fileprivate var seconds: TimeInterval {
+        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
     }
 }

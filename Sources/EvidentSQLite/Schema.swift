@@ -1,13 +1,27 @@
 import GRDB
 
 /// The database schema, as named migrations applied in order. Never edit a shipped migration: add one.
+///
+/// The migrations are run by ``migrate(_:)`` rather than GRDB's `DatabaseMigrator`, which reads the list of
+/// applied migrations outside any transaction and commits each migration on its own, so two processes opening
+/// one new file could both run the first migration, or one could see the other's half-created schema.
+/// ``migrate(_:)`` runs inside the caller's write transaction. Applied migrations are recorded in the same
+/// table, under the same names, as `DatabaseMigrator` used, so files written by either are read by both.
 enum Schema {
     /// The table that marks a file as an Evident database.
     static let eventsTable = "evident_events"
+    /// The table listing the applied migrations (the name GRDB's `DatabaseMigrator` uses).
+    static let migrationsTable = "grdb_migrations"
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: events and idempotency keys") { db in
+    /// One named step of the schema.
+    struct Migration: Sendable {
+        var identifier: String
+        var apply: @Sendable (Database) throws -> Void
+    }
+
+    /// Every migration, in the order they apply.
+    static let migrations = [
+        Migration(identifier: "v1: events and idempotency keys") { db in
             // position is the rowid: gap-free because only one writer appends, in commit order.
             try db.execute(
                 sql: """
@@ -30,10 +44,39 @@ enum Schema {
                         recorded_at INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     """)
-        }
-        migrator.registerMigration("v2: snapshots, projection checkpoints, parked events") { db in
+        },
+        Migration(identifier: "v2: snapshots, projection checkpoints, parked events") { db in
             try LibrarySchema.create(db)
+        },
+    ]
+
+    /// Whether `table` is one of Evident's: its own tables all start with `evident_`.
+    static func isEvidents(table: String) -> Bool {
+        table == migrationsTable || table.hasPrefix("evident_")
+    }
+
+    /// The identifiers of the migrations applied to the database, in no particular order.
+    static func appliedMigrations(_ db: Database) throws -> Set<String> {
+        // Asks SQLite, not GRDB's schema cache, which does not see other connections' changes.
+        let exists = try Bool.fetchOne(
+            db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            arguments: [migrationsTable])
+        guard exists == true else { return [] }
+        return Set(try String.fetchAll(db, sql: "SELECT identifier FROM \(migrationsTable)"))
+    }
+
+    /// Applies the migrations the database lacks. Call it inside a write transaction, so that no other
+    /// connection sees a half-applied schema and two connections never apply the same migration.
+    static func migrate(_ db: Database) throws {
+        precondition(db.isInsideTransaction, "Evident's migrations must run inside a write transaction")
+        let applied = try appliedMigrations(db)
+        if applied.isEmpty {
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(migrationsTable) (identifier TEXT NOT NULL PRIMARY KEY)")
         }
-        return migrator
+        for migration in migrations where !applied.contains(migration.identifier) {
+            try migration.apply(db)
+            try db.execute(
+                sql: "INSERT INTO \(migrationsTable) (identifier) VALUES (?)", arguments: [migration.identifier])
+        }
     }
 }

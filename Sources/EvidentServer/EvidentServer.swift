@@ -1,6 +1,7 @@
 public import Evident
 public import EvidentSpec
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 
 /// The HTTP server: runs a spec over an event store and speaks the j17-compatible API.
@@ -28,9 +29,9 @@ public struct EvidentServer: Sendable {
         self.logger = logger
         let metrics = ServerMetrics()
         self.metrics = metrics
-        specs = SpecRegistry(store: store)
+        specs = SpecRegistry(store: store, limits: configuration.specLimits)
         keys = APIKeys(store: store)
-        states = AggregateStates(store: store, capacity: configuration.stateCacheCapacity, metrics: metrics)
+        states = AggregateStates(store: store, capacityBytes: configuration.stateCacheBytes, metrics: metrics)
     }
 
     /// Loads the stored spec, and stores `spec` as a new version when it differs from it.
@@ -45,13 +46,22 @@ public struct EvidentServer: Sendable {
     /// `openWithoutKeys` (for a server bound to loopback), requests need no key while no key exists;
     /// otherwise they always do.
     public func makeRouter(openWithoutKeys: Bool = true) -> Router<BasicRequestContext> {
+        makeRoutes(openWithoutKeys: openWithoutKeys).router
+    }
+
+    /// Every route of the API with who may call it.
+    public var routeDeclarations: [RouteDeclaration] { makeRoutes(openWithoutKeys: false).declarations }
+
+    private func makeRoutes(openWithoutKeys: Bool) -> Routes {
         let router = Router()
         router.middlewares.add(
-            EvidentMiddleware(keys: keys, metrics: metrics, openWithoutKeys: openWithoutKeys, logger: logger))
-        addAdministrationRoutes(to: router)
-        addLogRoutes(to: router)
-        addAggregateRoutes(to: router)
-        return router
+            EvidentMiddleware(metrics: metrics, requestTimeout: configuration.requestTimeout, logger: logger))
+        var routes = Routes(
+            router: router, authorization: Authorization(keys: keys, openWithoutKeys: openWithoutKeys))
+        addAdministrationRoutes(to: &routes)
+        addLogRoutes(to: &routes)
+        addAggregateRoutes(to: &routes)
+        return routes
     }
 
     /// The application listening on the configured address (loopback only while no API key exists).
@@ -72,8 +82,12 @@ public struct EvidentServer: Sendable {
                     "No API keys exist: the API is open to local clients; create one with `evident keys create`")
             }
         }
+        let connections = ConnectionGuard(
+            maximumConnections: configuration.maximumConnections, headerTimeout: configuration.headerTimeout,
+            idleTimeout: configuration.idleTimeout)
         return Application(
             router: makeRouter(openWithoutKeys: Self.isLoopback(host)),
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: connections.handlers())),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: configuration.port), serverName: "evident"),
             onServerRunning: { [host] channel in await onServerRunning(host, channel.localAddress?.port ?? 0) },

@@ -1,4 +1,6 @@
-/// How an Evident server behaves. Every setting has a documented default.
+public import EvidentSpec
+
+/// How an Evident server behaves. Every setting has a documented default; docs/security.md lists the limits.
 public struct ServerConfiguration: Sendable {
     /// The address to listen on. Without any API key, the server listens on loopback only, whatever this says.
     public var host = "127.0.0.1"
@@ -6,14 +8,30 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// The largest request body accepted, in bytes; larger ones get 413.
     public var maximumBodySize = 1 << 20
-    /// How many aggregate states the cache keeps.
-    public var stateCacheCapacity = 10_000
+    /// The most bytes (serialized JSON) the cache of aggregate states holds; the least recently used states
+    /// are dropped first. 256 MiB.
+    public var stateCacheBytes = 256 << 20
     /// The longest a live feed stays silent before it sends a heartbeat comment.
     public var heartbeatInterval: Duration = .seconds(15)
     /// The most events `GET /_log` and `GET /{type}/{id}/events` return at once.
     public var maximumPageSize = 1_000
     /// The most streams a `PUT /_spec?dry_run=true` folds before it reports a sample.
     public var dryRunStreamLimit = 10_000
+    /// The bounds on the work one event may cause (pattern matching, state size, implied events, handler
+    /// steps); every spec the server runs is compiled with them.
+    public var specLimits = SpecLimits.standard
+    /// How long one request's work may run; past it the work stops and the request is answered 503. 10 s.
+    /// Live feeds (`/_log/stream`) are not requests' work: they run until the client or the server leaves.
+    public var requestTimeout: Duration = .seconds(10)
+    /// How long a request's head (request line and headers) may take to arrive once its first byte has. 10 s.
+    public var headerTimeout: Duration = .seconds(10)
+    /// How long a connection may wait for its next request before it is closed. 60 s.
+    public var idleTimeout: Duration = .seconds(60)
+    /// The most connections open at once; past it, a new connection closes the one idle the longest. 1,000,
+    /// lowered at start to what the process's file limit allows.
+    public var maximumConnections = 1_000
+    /// How long SIGTERM waits for requests in progress before it cancels them. 5 s.
+    public var shutdownGracePeriod: Duration = .seconds(5)
 
     public init() {}
 }

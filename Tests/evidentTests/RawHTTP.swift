@@ -20,21 +20,10 @@ enum RawHTTP {
 
     /// Sends `bytes` to 127.0.0.1:`port` and reads until the server closes the connection or `timeout` passes.
     static func exchange(port: Int, bytes: [UInt8], timeout: Double = 10) throws -> Response {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(description: "socket() failed") }
+        let socket = try connect(port: port)
         defer { close(socket) }
         var time = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed") }
         var sent = 0
         while sent < bytes.count {
             let written = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -52,6 +41,27 @@ enum RawHTTP {
         guard let end = text.range(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "")
         else { throw Failure(description: "no HTTP answer (got \(received.count) bytes)") }
         return Response(status: status, head: String(text[..<end.lowerBound]), body: String(text[end.upperBound...]))
+    }
+
+    /// A TCP socket connected to 127.0.0.1:`port`.
+    static func connect(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(description: "socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let cause = errno
+            close(socket)
+            throw Failure(description: "connect() to port \(port) failed: errno \(cause)")
+        }
+        return socket
     }
 
     /// A request with `Connection: close`.

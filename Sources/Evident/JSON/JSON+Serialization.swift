@@ -73,3 +73,67 @@ extension JSON {
         output.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSON {
+    /// The length in bytes of ``serialized()``, counted without serializing; counting stops as soon as it passes
+    /// `limit`, so a huge value (or one that shares its parts many times over) costs no more than the limit.
+    /// The result is exact when it is at most `limit`, and some number above `limit` otherwise.
+    public func serializedSize(limit: Int = .max) -> Int {
+        var size = 0
+        addSerializedSize(to: &size, limit: limit)
+        return size
+    }
+
+    private func addSerializedSize(to size: inout Int, limit: Int) {
+        switch self {
+        case .null: size += 4
+        case .bool(let value): size += value ? 4 : 5
+        case .int(let value): size += JSON.digitCount(value)
+        case .double(let value):
+            if !value.isFinite {
+                size += 4
+            } else if let integer = Int(exactly: value), abs(value) < 1e15 {
+                size += JSON.digitCount(integer) + 2
+            } else {
+                size += value.description.utf8.count
+            }
+        case .string(let value): size += JSON.serializedSize(of: value)
+        case .array(let elements):
+            size += 2 + max(0, elements.count - 1)
+            for element in elements {
+                guard size <= limit else { return }
+                element.addSerializedSize(to: &size, limit: limit)
+            }
+        case .object(let members):
+            size += 2 + max(0, members.count - 1)
+            for (key, value) in members {
+                guard size <= limit else { return }
+                size += JSON.serializedSize(of: key) + 1
+                value.addSerializedSize(to: &size, limit: limit)
+            }
+        }
+    }
+
+    private static func digitCount(_ value: Int) -> Int {
+        guard value != .min else { return 20 }
+        var count = value < 0 ? 2 : 1
+        var rest = abs(value)
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
+    }
+
+    private static func serializedSize(of string: String) -> Int {
+        var size = 2
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: size += 2
+            case 0..<0x20: size += 6
+            default: size += 1
+            }
+        }
+        return size
+    }
+}

@@ -24,13 +24,6 @@ extension AppendSQL {
 }
 
 extension SQLiteEventStore {
-    static func prepareInlineProjections(_ projections: [any SQLiteProjection], pool: DatabasePool) throws {
-        guard !projections.isEmpty else { return }
-        try pool.write { db in
-            for projection in projections { try projection.prepare(db) }
-        }
-    }
-
     /// Empties the inline projection `name` and applies the whole log to it again, in one transaction (appends
     /// wait meanwhile, so no event is missed or applied twice).
     public func rebuildInlineProjection(named name: String) async throws {

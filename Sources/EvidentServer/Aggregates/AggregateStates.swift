@@ -7,6 +7,9 @@ import Synchronization
 /// Aggregate states folded from their streams, with a cache: a cached state remembers the spec and the
 /// version it has folded, and a read folds only the newer events onto it. Every read asks the store for
 /// newer events, so a read after a write always sees the write; a spec change makes the cached states stale.
+/// The cache is bounded by the serialized size of its states and drops the least recently used first.
+/// A state folded past the spec's `maximumStateBytes` (a spec changed under stored events) is refused with
+/// `stateTooLarge` rather than served.
 final class AggregateStates: Sendable {
     /// A folded state with the recording times of its first and last events.
     struct Folded: Sendable {
@@ -28,13 +31,13 @@ final class AggregateStates: Sendable {
     }
 
     private let store: any EventStore
-    private let capacity: Int
-    private let entries = Mutex<[StreamName: Entry]>([:])
+    private let entries: Mutex<LRUCache<StreamName, Entry>>
     private let metrics: ServerMetrics
 
-    init(store: any EventStore, capacity: Int, metrics: ServerMetrics) {
+    /// `capacityBytes`: the most bytes of serialized state the cache holds.
+    init(store: any EventStore, capacityBytes: Int, metrics: ServerMetrics) {
         self.store = store
-        self.capacity = capacity
+        self.entries = Mutex(LRUCache(capacity: capacityBytes))
         self.metrics = metrics
     }
 
@@ -44,7 +47,8 @@ final class AggregateStates: Sendable {
     {
         let start = ContinuousClock.now
         defer { metrics.foldTime.recordNanoseconds(start.duration(to: .now).nanoseconds) }
-        let known = cached ? entries.withLock { $0[stream] }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
+        let known =
+            cached ? entries.withLock { $0.value(for: stream) }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
         metrics.cacheLookup(hit: known != nil)
         var folded = known ?? Folded(result: FoldResult(state: CompiledAggregateType.initialState))
         while true {
@@ -52,8 +56,11 @@ final class AggregateStates: Sendable {
                 stream, from: folded.result.version + 1, direction: .forward, limit: 1_000)
             folded.fold(page, with: type)
             if page.count < 1_000 { break }
+            try Deadline.check()
         }
-        remember(stream, folded, specHash: specHash)
+        if known?.result.version != folded.result.version {
+            try remember(stream, folded, specHash: specHash, limits: type.limits)
+        }
         return folded
     }
 
@@ -61,22 +68,35 @@ final class AggregateStates: Sendable {
     func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> Folded {
         var folded = Folded(result: FoldResult(state: CompiledAggregateType.initialState))
         folded.fold(try await store.readStream(stream, upTo: cutoff), with: type)
+        _ = try Self.size(of: folded, stream, limits: type.limits)
         return folded
     }
 
-    /// Keeps a state just computed (after a write) so the next read need not fold it again.
-    func remember(_ stream: StreamName, _ folded: Folded, specHash: String) {
-        entries.withLock { entries in
-            if let existing = entries[stream], existing.specHash == specHash,
+    /// Keeps a state just folded so the next read need not fold it again; throws
+    /// `stateTooLarge` when it is larger than the spec allows.
+    func remember(_ stream: StreamName, _ folded: Folded, specHash: String, limits: SpecLimits) throws {
+        let size = try Self.size(of: folded, stream, limits: limits)
+        let cachedBytes = entries.withLock { entries in
+            if let existing = entries.value(for: stream), existing.specHash == specHash,
                 existing.folded.result.version > folded.result.version
             {
-                return
+                return entries.totalCost
             }
-            if entries.count >= capacity, entries[stream] == nil {
-                // Make room: drop an arbitrary half. Cheap, and a dropped state is only refolded.
-                for key in entries.keys.prefix(capacity / 2) { entries[key] = nil }
-            }
-            entries[stream] = Entry(specHash: specHash, folded: folded)
+            entries.set(Entry(specHash: specHash, folded: folded), cost: size + stream.description.utf8.count, for: stream)
+            return entries.totalCost
         }
+        metrics.cacheBytes.record(cachedBytes)
+    }
+
+    /// The serialized size of a folded state, counted no further than the limit it must stay within.
+    private static func size(of folded: Folded, _ stream: StreamName, limits: SpecLimits) throws -> Int {
+        let size = folded.result.state.serializedSize(limit: limits.maximumStateBytes)
+        guard size <= limits.maximumStateBytes else {
+            throw SpecError(
+                code: .stateTooLarge,
+                message: "the state of \(stream) is over the limit of \(limits.maximumStateBytes) bytes "
+                    + "(maximumStateBytes); raise --max-state-bytes to read it, or change the spec's handlers")
+        }
+        return size
     }
 }

@@ -43,7 +43,14 @@ struct EventWriter: Sendable {
         // The events of the request, each checked against the state the ones before it produced.
         var state = before.state
         var checked: [(event: SpecEvent, stateAfter: JSON)] = []
+        var lastYield = ContinuousClock.now
         for (offset, event) in request.events.enumerated() {
+            try Deadline.check()
+            if lastYield.duration(to: .now) > .milliseconds(2) {
+                // Expensive events: let other requests (and /_health) run between them.
+                await Task.yield()
+                lastYield = .now
+            }
             let specEvent = SpecEvent(
                 type: event.type, data: event.data, metadata: metadata, aggregateType: type.name, aggregateID: id,
                 version: before.version + offset + 1, timestamp: now)
@@ -75,6 +82,13 @@ struct EventWriter: Sendable {
                 )
             }
             implied += plan
+            if implied.count > spec.limits.maximumImpliedEvents {
+                throw APIError(
+                    SpecError(
+                        code: .tooManyImpliedEvents,
+                        message: "this write implies more than \(spec.limits.maximumImpliedEvents) events "
+                            + "(maximumImpliedEvents); split it, or raise --max-implied-events"))
+            }
         }
 
         let appends = try makeAppends(

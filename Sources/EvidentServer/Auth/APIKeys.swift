@@ -64,7 +64,18 @@ public final class APIKeys: Sendable {
             try await reload()  // a key created by another process or server
         }
         guard let record = state.withLock({ $0.keys[id] }) else { return nil }
-        return record.hash == SHA256.hexDigest(Array(key.utf8)) ? record.scope : nil
+        return Self.constantTimeEqual(record.hash, SHA256.hexDigest(Array(key.utf8))) ? record.scope : nil
+    }
+
+    /// Compares two digests in a time that depends only on their length, so the time an answer takes says
+    /// nothing about how much of a guess was right.
+    static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
+        let left = Array(left.utf8)
+        let right = Array(right.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
     }
 
     /// Creates a key; the returned secret is shown once and never stored.
@@ -85,13 +96,31 @@ public final class APIKeys: Sendable {
         return (id, key)
     }
 
-    /// Revokes the key with `id`; false when there is none.
-    public func revoke(id: String) async throws -> Bool {
+    /// What ``revoke(id:force:)`` did.
+    public enum Revocation: Sendable, Equatable {
+        case revoked
+        /// No active key has this id.
+        case unknown
+        /// It is the last admin key: revoking it would leave nobody able to manage keys or the spec over HTTP
+        /// (and, with no key left, open a loopback server to every local client). Only `force` revokes it.
+        case lastAdminKey
+    }
+
+    /// Revokes the key with `id`; the last admin key only with `force`.
+    public func revoke(id: String, force: Bool = false) async throws -> Revocation {
         try await reload(force: true)
-        guard state.withLock({ $0.keys[id] }) != nil else { return false }
-        try await store.append([NewEvent(type: "key_was_revoked", data: ["id": .string(id)])], to: Self.stream)
+        let (record, admins) = state.withLock { state in
+            (state.keys[id], state.keys.values.filter { $0.scope == .admin }.count)
+        }
+        guard let record else { return .unknown }
+        if record.scope == .admin, admins == 1, !force { return .lastAdminKey }
+        // The stream's length guards against a concurrent revocation of the other admin keys.
+        let version = state.withLock { $0.version }
+        try await store.append(
+            [NewEvent(type: "key_was_revoked", data: ["id": .string(id)])], to: Self.stream,
+            expectedVersion: .exact(version))
         try await reload(force: true)
-        return true
+        return .revoked
     }
 
     /// Folds the key events stored since the last reload; at most once per ``reloadInterval`` unless forced.

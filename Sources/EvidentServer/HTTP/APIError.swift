@@ -46,6 +46,8 @@ extension APIError {
         case .requirementFailed:
             if let specPath = error.specPath { details["path"] = .string(specPath) }
             self.init(.conflict, Self.sentence(error.message), details: details)
+        case .deadlineExceeded:
+            self.init(.serviceUnavailable, Self.sentence(error.message), details: details)
         default:
             if let specPath = error.specPath { details["path"] = .string(specPath) }
             self.init(.unprocessableContent, Self.sentence(error.message), details: details)

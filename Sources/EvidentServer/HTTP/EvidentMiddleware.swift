@@ -1,17 +1,18 @@
 import HTTPTypes
 import Evident
+import EvidentSpec
 import Hummingbird
 import Logging
 
-/// Around every request: API-key authorization by scope, the error envelope for every failure (a client's
-/// mistake is never a 500), a request id header, and request metrics by route.
+/// Around every request, after the router has matched its route: canonical paths only, the request's deadline,
+/// the error envelope for every failure (a client's mistake is never a 500), a request id header, and request
+/// metrics by route. Authorization is not here: each route checks its own access (see ``Routes``).
 struct EvidentMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
-    let keys: APIKeys
     let metrics: ServerMetrics
-    /// Whether requests need no key while none exists (a server bound to loopback only).
-    let openWithoutKeys: Bool
+    /// How long a request's work may run before it stops (``ServerConfiguration/requestTimeout``).
+    let requestTimeout: Duration
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -19,8 +20,10 @@ struct EvidentMiddleware: RouterMiddleware {
     {
         var response: Response
         do {
-            try await authorize(request)
-            response = try await next(request, context)
+            try Self.requireCanonicalPath(request.uri.path)
+            response = try await SpecLimits.$deadline.withValue(.now + requestTimeout) {
+                try await next(request, context)
+            }
         } catch {
             response = self.response(for: error, request: request, context: context)
         }
@@ -29,31 +32,40 @@ struct EvidentMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The scope a request needs; nil for the open routes.
-    static func requiredScope(_ request: Request) -> APIKeyScope? {
-        let path = request.uri.path
-        if path == "/_health" || path == "/_openapi.json" { return nil }
-        if path.hasPrefix("/_keys") || (path == "/_spec" && request.method != .get) { return .admin }
-        return request.method == .get || request.method == .head ? .read : .write
+    /// Refuses paths the router would match in a form other than the one it declares — an empty segment
+    /// (`//_keys`), a trailing slash, a dot segment, a percent-encoded character — so that no spelling of a
+    /// path can reach a route other than the one it reads as. Ids and names never need any of these.
+    static func requireCanonicalPath(_ path: String) throws {
+        guard !isCanonical(path) else { return }
+        throw APIError(
+            .notFound,
+            "No route for the path '\(path)': paths have no empty, '.' or '..' segments, no trailing '/' and "
+                + "no percent-encoded characters; see GET /_openapi.json.")
     }
 
-    private func authorize(_ request: Request) async throws {
-        guard let needed = Self.requiredScope(request) else { return }
-        guard try await keys.hasKeys() else {
-            if openWithoutKeys { return }
-            throw APIError(
-                .unauthorized,
-                "No API key exists and this server listens beyond loopback: create one with `evident keys create`.")
-        }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError(.unauthorized, "An API key is required: send 'Authorization: Bearer <key>'.")
-        }
-        guard let scope = try await keys.scope(of: String(header.dropFirst("Bearer ".count))) else {
-            throw APIError(.unauthorized, "The API key is unknown or revoked.")
-        }
-        guard scope >= needed else {
-            throw APIError(
-                .forbidden, "This API key has the '\(scope.rawValue)' scope; this request needs '\(needed.rawValue)'.")
+    /// One pass over the bytes: every segment after a `/` is non-empty and neither `.` nor `..`, and no `%`.
+    static func isCanonical(_ path: String) -> Bool {
+        var utf8 = path.utf8.makeIterator()
+        guard utf8.next() == UInt8(ascii: "/") else { return false }
+        if path.utf8.count == 1 { return true }
+        var segmentLength = 0
+        var segmentDots = 0
+        while true {
+            let byte = utf8.next()
+            switch byte {
+            case UInt8(ascii: "%"):
+                return false
+            case UInt8(ascii: "/"), nil:
+                if segmentLength == 0 || segmentDots == segmentLength && segmentLength <= 2 { return false }
+                if byte == nil { return true }
+                segmentLength = 0
+                segmentDots = 0
+            case UInt8(ascii: "."):
+                segmentLength += 1
+                segmentDots += 1
+            default:
+                segmentLength += 1
+            }
         }
     }
 
@@ -63,6 +75,8 @@ struct EvidentMiddleware: RouterMiddleware {
         case let error as APIError:
             apiError = error
         case let error as EventStoreError:
+            apiError = APIError(error)
+        case let error as SpecError:
             apiError = APIError(error)
         case let error as any HTTPResponseError:
             let message =

@@ -4,8 +4,8 @@ import EvidentSpec
 import Hummingbird
 
 extension EvidentServer {
-    func addAdministrationRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/_health") { _, _ in
+    func addAdministrationRoutes(to routes: inout Routes) {
+        routes.get("/_health", .open) { _, _ in
             do {
                 return Response.ok(["head_position": .int(Int(try await store.headPosition()))])
             } catch {
@@ -13,17 +13,17 @@ extension EvidentServer {
             }
         }
 
-        router.get("/_metrics") { _, _ in
+        routes.get("/_metrics", .scope(.read)) { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
 
-        router.get("/_openapi.json") { _, _ in
+        routes.get("/_openapi.json", .open) { _, _ in
             Response.json(OpenAPIDocument.json)
         }
 
-        router.get("/_spec") { _, _ in
+        routes.get("/_spec", .scope(.read)) { _, _ in
             let current = try await specs.current()
             return Response.ok([
                 "version": .int(current.version), "hash": .string(current.spec.contentHash),
@@ -31,12 +31,12 @@ extension EvidentServer {
             ])
         }
 
-        router.put("/_spec") { request, _ in
+        routes.put("/_spec", .scope(.admin)) { request, _ in
             var request = request
             let document = try await request.jsonBody(limit: configuration.maximumBodySize)
             let spec: CompiledSpec
             do {
-                spec = try CompiledSpec(document)
+                spec = try CompiledSpec(document, limits: configuration.specLimits)
             } catch let error as SpecValidationError {
                 throw APIError(
                     .unprocessableContent, "The spec has \(error.problems.count) problem(s).",
@@ -45,21 +45,30 @@ extension EvidentServer {
                             error.problems.map { ["path": .string($0.path), "message": .string($0.message)] })
                     ])
             }
+            // Patterns known to backtrack badly: the time budget bounds them, but the author should know.
+            let warnings: [String: JSON] =
+                spec.warnings.isEmpty
+                ? [:]
+                : [
+                    "warnings": .array(
+                        spec.warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
+                ]
             if request.uri.queryParameters.get("dry_run") == "true" {
-                return Response.ok(try await dryRun(spec))
+                return Response.ok(try await dryRun(spec).merging(warnings) { $1 })
             }
             let stored = try await specs.store(spec)
-            return Response.ok(["version": .int(stored.version), "hash": .string(stored.spec.contentHash)])
+            return Response.ok(
+                ["version": .int(stored.version), "hash": .string(stored.spec.contentHash)].merging(warnings) { $1 })
         }
 
-        router.get("/_keys") { _, _ in
+        routes.get("/_keys", .scope(.admin)) { _, _ in
             let keys = try await keys.list()
             return Response.ok([
                 "keys": .array(keys.map { ["id": .string($0.id), "scope": .string($0.scope.rawValue)] })
             ])
         }
 
-        router.post("/_keys") { request, _ in
+        routes.post("/_keys", .scope(.admin)) { request, _ in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard let scope = body["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)) else {
@@ -70,10 +79,19 @@ extension EvidentServer {
                 ["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)], status: .created)
         }
 
-        router.delete("/_keys/:id") { _, context in
+        routes.delete("/_keys/:id", .scope(.admin)) { _, context in
             let id = try context.parameter("id")
-            guard try await keys.revoke(id: id) else { throw APIError(.notFound, "No API key with id '\(id)'.") }
-            return Response.ok(["id": .string(id), "revoked": true])
+            switch try await keys.revoke(id: id) {
+            case .revoked:
+                return Response.ok(["id": .string(id), "revoked": true])
+            case .unknown:
+                throw APIError(.notFound, "No API key with id '\(id)'.")
+            case .lastAdminKey:
+                throw APIError(
+                    .conflict,
+                    "Key '\(id)' is the last admin key; create another admin key first, or revoke it on the server "
+                        + "with `evident keys revoke --force \(id)`.")
+            }
         }
     }
 
@@ -90,6 +108,7 @@ extension EvidentServer {
             let page = try await store.readLog(
                 after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: 1_000)
             guard let last = page.last else { break }
+            try Deadline.check()
             cursor = last.position
             for event in page {
                 guard let type = spec.aggregateType(event.stream.category) else {

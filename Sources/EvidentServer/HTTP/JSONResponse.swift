@@ -28,6 +28,9 @@ extension Request {
             buffer = try await collectBody(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "The request body is larger than the limit of \(limit) bytes.")
+        } catch {
+            // The connection ended or broke before the body was complete (fewer bytes than Content-Length).
+            throw APIError(.badRequest, "The request body ended before all of it arrived; send it whole.")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "The request body is empty; send JSON.") }
         do {

@@ -9,6 +9,8 @@ final class ServerMetrics: Sendable {
     let appendLatency: Metrics.Timer
     let eventsAppended: Metrics.Counter
     let foldTime: Metrics.Timer
+    /// The bytes of serialized state the aggregate state cache holds.
+    let cacheBytes: Metrics.Gauge
     private let cacheHits: Metrics.Counter
     private let cacheMisses: Metrics.Counter
 
@@ -23,6 +25,7 @@ final class ServerMetrics: Sendable {
         appendLatency = Metrics.Timer(label: "evident_append_duration_seconds", factory: factory)
         eventsAppended = Metrics.Counter(label: "evident_events_appended_total", factory: factory)
         foldTime = Metrics.Timer(label: "evident_fold_duration_seconds", factory: factory)
+        cacheBytes = Metrics.Gauge(label: "evident_state_cache_bytes", factory: factory)
         cacheHits = Metrics.Counter(
             label: "evident_state_cache_total", dimensions: [("result", "hit")], factory: factory)
         cacheMisses = Metrics.Counter(

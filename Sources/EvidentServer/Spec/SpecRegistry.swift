@@ -21,9 +21,12 @@ public final class SpecRegistry: Sendable {
     private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
     /// How often a server checks whether another server stored a newer spec.
     let refreshInterval: Duration
+    /// The limits every spec runs with.
+    public let limits: SpecLimits
 
-    public init(store: any EventStore, refreshInterval: Duration = .seconds(1)) {
+    public init(store: any EventStore, limits: SpecLimits = .standard, refreshInterval: Duration = .seconds(1)) {
         self.store = store
+        self.limits = limits
         self.refreshInterval = refreshInterval
     }
 
@@ -55,7 +58,7 @@ public final class SpecRegistry: Sendable {
         else { return }
         // A stored spec was valid under the code that stored it; if this code rejects it, keep serving the
         // previous one rather than nothing.
-        guard let spec = try? CompiledSpec(document) else { return }
+        guard let spec = try? CompiledSpec(document, limits: limits) else { return }
         install(Current(spec: spec, version: event.version))
     }
 
@@ -63,6 +66,7 @@ public final class SpecRegistry: Sendable {
     /// requests that already hold the previous spec finish with it.
     @discardableResult
     public func store(_ spec: CompiledSpec) async throws -> Current {
+        let spec = spec.limits == limits ? spec : try CompiledSpec(spec.document, limits: limits)
         try await reload()
         if let current = current.withLock({ $0 }), current.spec.contentHash == spec.contentHash { return current }
         let event = NewEvent(

@@ -31,7 +31,7 @@ extension SpecCompiler {
                 default: { JSON.order($0, $1).map { $0 != .descending } ?? false }
                 }
             return { state, context throws(EvaluationSignal) in
-                test(try lhs.evaluate(state, context), try rhs.evaluate(state, context))
+                test(try lhs.evaluate(state, &context), try rhs.evaluate(state, &context))
             }
         case "in", "not_in":
             guard let (needle, list) = pair(argument, of: name, at: argumentPath, scope: scope) else {
@@ -43,10 +43,11 @@ extension SpecCompiler {
             }
             let negated = name == "not_in"
             return { state, context throws(EvaluationSignal) in
-                let value = try needle.evaluate(state, context)
-                guard case .array(let elements) = try list.evaluate(state, context) else {
+                let value = try needle.evaluate(state, &context)
+                guard case .array(let elements) = try list.evaluate(state, &context) else {
                     throw .failure("'\(negated ? "not_in" : "in")' needs an array as its second value")
                 }
+                try context.step(elements.count)
                 return elements.contains(value) != negated
             }
         case "exists":
@@ -71,17 +72,17 @@ extension SpecCompiler {
             }
             if name == "and" {
                 return { state, context throws(EvaluationSignal) in
-                    for predicate in predicates where !(try predicate(state, context)) { return false }
+                    for predicate in predicates where !(try predicate(state, &context)) { return false }
                     return true
                 }
             }
             return { state, context throws(EvaluationSignal) in
-                for predicate in predicates where try predicate(state, context) { return true }
+                for predicate in predicates where try predicate(state, &context) { return true }
                 return false
             }
         case "not":
             let predicate = compilePredicate(argument, at: argumentPath, scope: scope)
-            return { state, context throws(EvaluationSignal) in !(try predicate(state, context)) }
+            return { state, context throws(EvaluationSignal) in !(try predicate(state, &context)) }
         default:
             report(
                 path.key(name),

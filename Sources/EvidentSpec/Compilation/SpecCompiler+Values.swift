@@ -27,9 +27,10 @@ extension SpecCompiler {
             }
             if compiled.allSatisfy({ $0.constant != nil }) { return .constant(.array(compiled.map { $0.constant! })) }
             return .dynamic { state, context throws(EvaluationSignal) in
+                try context.step(compiled.count)
                 var result: [JSON] = []
                 result.reserveCapacity(compiled.count)
-                for element in compiled { result.append(try element.evaluate(state, context)) }
+                for element in compiled { result.append(try element.evaluate(state, &context)) }
                 return .array(result)
             }
         case .object(let members):
@@ -51,8 +52,9 @@ extension SpecCompiler {
                 return .constant(.object(Dictionary(uniqueKeysWithValues: compiled.map { ($0.0, $0.1.constant!) })))
             }
             return .dynamic { state, context throws(EvaluationSignal) in
+                try context.step(compiled.count)
                 var result: [String: JSON] = Dictionary(minimumCapacity: compiled.count)
-                for (key, value) in compiled { result[key] = try value.evaluate(state, context) }
+                for (key, value) in compiled { result[key] = try value.evaluate(state, &context) }
                 return .object(result)
             }
         default:
@@ -101,11 +103,14 @@ extension SpecCompiler {
         case "$length":
             let value = compileValue(argument, at: path, scope: scope)
             return .dynamic { state, context throws(EvaluationSignal) in
-                switch try value.evaluate(state, context) {
-                case .array(let elements): .int(elements.count)
-                case .object(let members): .int(members.count)
-                case .string(let string): .int(string.count)
-                case let other: throw .failure("'$length' needs an array, object or string, got \(other.kindPhrase)")
+                switch try value.evaluate(state, &context) {
+                case .array(let elements): return .int(elements.count)
+                case .object(let members): return .int(members.count)
+                case .string(let string):
+                    try context.step(bytes: string.utf8.count)
+                    return .int(string.count)
+                case let other:
+                    throw .failure("'$length' needs an array, object or string, got \(other.kindPhrase)")
                 }
             }
         case "$add", "$subtract", "$multiply":
@@ -114,8 +119,8 @@ extension SpecCompiler {
             let values = compileValues(elements, at: path, scope: scope)
             let (lhs, rhs) = (values[0], values[1])
             return .dynamic { state, context throws(EvaluationSignal) in
-                let a = try lhs.evaluate(state, context)
-                let b = try rhs.evaluate(state, context)
+                let a = try lhs.evaluate(state, &context)
+                let b = try rhs.evaluate(state, &context)
                 guard let result = operation.apply(a, b) else {
                     throw .failure("'\(operation.name)' needs two numbers, got \(a.kindPhrase) and \(b.kindPhrase)")
                 }
@@ -127,8 +132,10 @@ extension SpecCompiler {
             return .dynamic { state, context throws(EvaluationSignal) in
                 var result: [String: JSON] = [:]
                 for value in values {
-                    switch try value.evaluate(state, context) {
-                    case .object(let members): result.merge(members) { _, later in later }
+                    switch try value.evaluate(state, &context) {
+                    case .object(let members):
+                        try context.step(members.count)
+                        result.merge(members) { _, later in later }
                     case .null: continue
                     case let other: throw .failure("'$merge' merges objects, got \(other.kindPhrase)")
                     }
@@ -139,8 +146,10 @@ extension SpecCompiler {
             guard let elements = operands(argument, of: form, at: path) else { return .constant(.null) }
             let values = compileValues(elements, at: path, scope: scope)
             return .dynamic { state, context throws(EvaluationSignal) in
-                try Self.concatenate(
-                    values.map { value throws(EvaluationSignal) in try value.evaluate(state, context) })
+                var parts: [JSON] = []
+                parts.reserveCapacity(values.count)
+                for value in values { parts.append(try value.evaluate(state, &context)) }
+                return try Self.concatenate(parts, context: &context)
             }
         case "$coalesce":
             guard let elements = operands(argument, of: form, at: path) else { return .constant(.null) }
@@ -150,7 +159,7 @@ extension SpecCompiler {
             }
             return .dynamic { state, context throws(EvaluationSignal) in
                 for candidate in candidates {
-                    let value = try candidate.evaluate(state, context)
+                    let value = try candidate.evaluate(state, &context)
                     if !value.isNull { return value }
                 }
                 return .null
@@ -161,9 +170,13 @@ extension SpecCompiler {
         }
     }
 
-    /// `$concat`: arrays concatenate into an array; otherwise strings, numbers and booleans join as text.
-    static func concatenate(_ values: [JSON]) throws(EvaluationSignal) -> JSON {
-        if values.allSatisfy({ $0.array != nil }) { return .array(values.flatMap { $0.array! }) }
+    /// `$concat`: arrays concatenate into an array (a step per element); otherwise strings, numbers and
+    /// booleans join as text (a step per ``EvaluationContext/bytesPerStep`` bytes).
+    static func concatenate(_ values: [JSON], context: inout EvaluationContext) throws(EvaluationSignal) -> JSON {
+        if values.allSatisfy({ $0.array != nil }) {
+            try context.step(values.reduce(0) { $0 + $1.array!.count })
+            return .array(values.flatMap { $0.array! })
+        }
         var text = ""
         for value in values {
             switch value {
@@ -174,6 +187,7 @@ extension SpecCompiler {
                     "'$concat' joins strings, numbers and booleans (or only arrays), got \(value.kindPhrase)")
             }
         }
+        try context.step(bytes: text.utf8.count)
         return .string(text)
     }
 }

@@ -5,8 +5,12 @@ import Evident
 /// The walk never stops at the first problem: each part is checked on its own, so a spec with ten mistakes
 /// gets ten problems. The compiled result is only used when there are none.
 struct SpecCompiler {
+    /// The limits the compiled aggregate types run with.
+    let limits: SpecLimits
     /// Every problem found so far.
     private(set) var problems: [SpecProblem] = []
+    /// Every warning found so far: patterns that may backtrack badly.
+    private(set) var warnings: [SpecProblem] = []
     /// The most variable slots the event being compiled needs.
     var variableCount = 0
     /// The variable slots read by the references compiled so far, to tell element-independent values apart.
@@ -16,6 +20,10 @@ struct SpecCompiler {
 
     static let topLevelKeys = ["aggregate_types", "agent_types", "target_types", "singletons", "modules", "$comment"]
     static let eventKeys = ["schema", "handler", "requires", "implications", "$comment"]
+
+    init(limits: SpecLimits = .standard) {
+        self.limits = limits
+    }
 
     mutating func report(_ path: SpecPath, _ message: String) {
         problems.append(SpecProblem(path: path.description, message: message))
@@ -181,7 +189,7 @@ struct SpecCompiler {
                 definitions[eventName] = definition
             }
         }
-        return CompiledAggregateType(name: name, events: definitions, rules: rules)
+        return CompiledAggregateType(name: name, events: definitions, rules: rules, limits: limits)
     }
 
     private mutating func compileEvent(_ name: String, _ json: JSON, at path: SpecPath) -> EventDefinition? {
@@ -199,7 +207,12 @@ struct SpecCompiler {
         var schema: JSONSchema?
         if let schemaJSON = members["schema"] {
             do {
-                schema = try JSONSchema(compiling: schemaJSON)
+                let compiled = try JSONSchema(compiling: schemaJSON)
+                let schemaPath = path.key("schema")
+                warnings += compiled.warnings.map {
+                    SpecProblem(path: schemaPath.appending($0.path).description, message: $0.message)
+                }
+                schema = compiled
             } catch {
                 for problem in error.problems { report(path.key("schema").appending(problem.path), problem.message) }
             }

@@ -7,28 +7,30 @@ enum ElementTest: Sendable {
     /// are evaluated once per op rather than once per element.
     case match([(String, CompiledValue)], perElement: Bool)
 
-    /// The indices of the elements that pass, evaluated with each element bound to `slot` when needed.
+    /// The indices of the elements that pass, evaluated with each element bound to `slot` when needed; each
+    /// element visited is a step.
     func matchingIndices(
         in elements: [JSON], slot: Int, state: JSON, context: inout EvaluationContext
     ) throws(EvaluationSignal) -> [Int] {
+        try context.step(elements.count)
         var indices: [Int] = []
         defer { context.variables[slot] = .null }
         switch self {
         case .match(let fields, perElement: false):
-            let expected = try Self.expectedFields(fields, state: state, context: context)
+            let expected = try Self.expectedFields(fields, state: state, context: &context)
             for (index, element) in elements.enumerated() where Self.matches(element, expected) {
                 indices.append(index)
             }
         case .match(let fields, perElement: true):
             for (index, element) in elements.enumerated() {
                 context.variables[slot] = element
-                let expected = try Self.expectedFields(fields, state: state, context: context)
+                let expected = try Self.expectedFields(fields, state: state, context: &context)
                 if Self.matches(element, expected) { indices.append(index) }
             }
         case .predicate(let predicate):
             for (index, element) in elements.enumerated() {
                 context.variables[slot] = element
-                if try predicate(state, context) { indices.append(index) }
+                if try predicate(state, &context) { indices.append(index) }
             }
         }
         return indices
@@ -36,11 +38,11 @@ enum ElementTest: Sendable {
 
     /// The values a match expects, evaluated.
     static func expectedFields(
-        _ fields: [(String, CompiledValue)], state: JSON, context: EvaluationContext
+        _ fields: [(String, CompiledValue)], state: JSON, context: inout EvaluationContext
     ) throws(EvaluationSignal) -> [(String, JSON)] {
         var expected: [(String, JSON)] = []
         expected.reserveCapacity(fields.count)
-        for (key, value) in fields { expected.append((key, try value.evaluate(state, context))) }
+        for (key, value) in fields { expected.append((key, try value.evaluate(state, &context))) }
         return expected
     }
 

@@ -1,7 +1,7 @@
 /// Why an event was refused, or why a stored event could not be folded.
 ///
 /// ``description`` never contains event data. A server maps ``Code/requirementFailed`` to 409 and the other
-/// codes to 422 (or 404 for ``Code/unknownAggregateType``).
+/// codes to 422 (or 404 for ``Code/unknownAggregateType``, 503 for ``Code/deadlineExceeded``).
 ///
 /// ```swift
 /// do { state = try order.apply(event, to: state) }
@@ -36,6 +36,17 @@ public struct SpecError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let implicationFailed = Code("implicationFailed")
         /// Implications implied further events deeper than the allowed depth.
         public static let implicationDepthExceeded = Code("implicationDepthExceeded")
+        /// Matching the schema's patterns against the event's data took longer than
+        /// ``SpecLimits/patternMatchBudget``.
+        public static let patternTooExpensive = Code("patternTooExpensive")
+        /// The aggregate's state after the event would serialize to more than ``SpecLimits/maximumStateBytes``.
+        public static let stateTooLarge = Code("stateTooLarge")
+        /// The event implies more than ``SpecLimits/maximumImpliedEvents`` events, counting every level.
+        public static let tooManyImpliedEvents = Code("tooManyImpliedEvents")
+        /// A handler (or `requires`, or `implications`) took more than ``SpecLimits/maximumHandlerSteps`` steps.
+        public static let handlerTooExpensive = Code("handlerTooExpensive")
+        /// ``SpecLimits/deadline`` passed, or the task was cancelled, before the work was done.
+        public static let deadlineExceeded = Code("deadlineExceeded")
     }
 
     public var code: Code

@@ -28,7 +28,7 @@ extension SpecCompiler {
         case "append":
             guard let value = valueArgument(arguments, "value", at: path, scope: scope) else { return nil }
             return { state, context throws(EvaluationSignal) in
-                let element = try value.evaluate(state, context)
+                let element = try value.evaluate(state, &context)
                 try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
                     try Self.withArray(&slot, op: op, target: targetText) { $0.append(element) }
                 }
@@ -40,10 +40,11 @@ extension SpecCompiler {
             if op == "upsert" {
                 guard let key else { return nil }
                 return { state, context throws(EvaluationSignal) in
-                    let element = try value.evaluate(state, context)
+                    let element = try value.evaluate(state, &context)
                     guard case .object(let fields) = element, let id = fields[key] else {
                         throw .failure("'upsert' needs an object value with the field '\(key)'")
                     }
+                    try Self.stepThroughArray(at: target, in: state, context: &context)
                     try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
                         try Self.withArray(&slot, op: op, target: targetText) { elements in
                             guard let index = elements.firstIndex(where: { $0[key] == id }) else {
@@ -60,8 +61,9 @@ extension SpecCompiler {
                 }
             }
             return { state, context throws(EvaluationSignal) in
-                let element = try value.evaluate(state, context)
+                let element = try value.evaluate(state, &context)
                 let id = key.flatMap { element[$0] }
+                try Self.stepThroughArray(at: target, in: state, context: &context)
                 try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
                     try Self.withArray(&slot, op: op, target: targetText) { elements in
                         let present =
@@ -151,12 +153,13 @@ extension SpecCompiler {
             guard let value else { return nil }
             return { state, context throws(EvaluationSignal) in
                 guard let array = try elements(in: state) else { return }
+                try context.step(array.count)
                 var result: [JSON] = []
                 result.reserveCapacity(array.count)
                 defer { context.variables[slot] = .null }
                 for element in array {
                     context.variables[slot] = element
-                    result.append(try value.evaluate(state, context))
+                    result.append(try value.evaluate(state, &context))
                 }
                 try state.modify(at: target, creating: true) { $0 = .array(result) }
             }
@@ -172,7 +175,7 @@ extension SpecCompiler {
                     defer { context.variables[slot] = .null }
                     for index in matches {
                         context.variables[slot] = array[index]
-                        let new = try replacement.evaluate(state, context)
+                        let new = try replacement.evaluate(state, &context)
                         if isMerge {
                             guard case .object = new else {
                                 throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
@@ -214,11 +217,12 @@ extension SpecCompiler {
         if op == "update_where" && replacement == nil { return nil }
         let removesMatches = op == "remove"
         return { state, context throws(EvaluationSignal) in
-            let expected = try ElementTest.expectedFields(fields, state: state, context: context)
-            let new = try replacement?.evaluate(state, context)
+            let expected = try ElementTest.expectedFields(fields, state: state, context: &context)
+            let new = try replacement?.evaluate(state, &context)
             if merging, let new, new.object == nil {
                 throw .failure("'update_where' needs an object to merge, got \(new.kindPhrase)")
             }
+            try Self.stepThroughArray(at: target, in: state, context: &context)
             try state.modify(at: target, creating: false) { slot throws(EvaluationSignal) in
                 switch slot {
                 case nil, .null?: return
@@ -240,6 +244,13 @@ extension SpecCompiler {
                 }
             }
         }
+    }
+
+    /// Counts a step for each element of the array at `target`, which an op is about to visit.
+    static func stepThroughArray(
+        at target: [PathSegment], in state: JSON, context: inout EvaluationContext
+    ) throws(EvaluationSignal) {
+        if case .array(let elements)? = state.value(at: target) { try context.step(elements.count) }
     }
 
     /// Runs `body` on the array in `slot` (created when missing or null); fails when it holds anything else.

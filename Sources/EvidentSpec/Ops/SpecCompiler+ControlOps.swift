@@ -12,7 +12,7 @@ extension SpecCompiler {
             let otherwise = arguments["else"].map { compileOps($0, at: path.key("else"), scope: scope) } ?? []
             guard let condition, let then else { return nil }
             return { state, context throws(EvaluationSignal) in
-                if try condition(state, context) {
+                if try condition(state, &context) {
                     try then.run(on: &state, context: &context)
                 } else {
                     try otherwise.run(on: &state, context: &context)
@@ -43,7 +43,7 @@ extension SpecCompiler {
         return { state, context throws(EvaluationSignal) in
             var values: [JSON] = []
             values.reserveCapacity(compiledBindings.count)
-            for binding in compiledBindings { values.append(try binding.value.evaluate(state, context)) }
+            for binding in compiledBindings { values.append(try binding.value.evaluate(state, &context)) }
             for (binding, value) in zip(compiledBindings, values) { context.variables[binding.slot] = value }
             defer { for binding in compiledBindings { context.variables[binding.slot] = .null } }
             try body.run(on: &state, context: &context)

@@ -26,22 +26,23 @@ extension SpecCompiler {
         guard let target, !isKeyed || key != nil, value != nil || !required.contains("value") else { return nil }
 
         let targetText = target.dotted
-        let write: @Sendable (JSON, inout JSON?) throws(EvaluationSignal) -> Void
+        let write: @Sendable (JSON, inout JSON?, inout EvaluationContext) throws(EvaluationSignal) -> Void
         switch op {
         case "set", "set_at":
-            write = { value, slot in slot = value }
+            write = { value, slot, _ in slot = value }
         case "merge", "merge_at":
-            write = { value, slot throws(EvaluationSignal) in
+            write = { value, slot, context throws(EvaluationSignal) in
                 guard case .object(let patch) = value else {
                     throw .failure("'\(op)' needs an object value, got \(value.kindPhrase)")
                 }
+                try context.step(patch.count)
                 try Self.merge(patch, into: &slot, deep: deep, target: targetText)
             }
         case "remove_at":
-            write = { _, slot in slot = nil }
+            write = { _, slot, _ in slot = nil }
         default:
             let operation: ArithmeticOperation = op == "decrement" ? .subtract : .add
-            write = { amount, slot throws(EvaluationSignal) in
+            write = { amount, slot, _ throws(EvaluationSignal) in
                 guard amount.number != nil else { throw .failure("'by' must be a number, got \(amount.kindPhrase)") }
                 let current = slot ?? .null
                 guard let result = operation.apply(current.isNull ? .int(0) : current, amount) else {
@@ -54,17 +55,17 @@ extension SpecCompiler {
         let creating = op != "remove_at"
         guard let key else {
             return { state, context throws(EvaluationSignal) in
-                let value = try operand.evaluate(state, context)
+                let value = try operand.evaluate(state, &context)
                 try state.modify(at: target, creating: creating) { slot throws(EvaluationSignal) in
-                    try write(value, &slot)
+                    try write(value, &slot, &context)
                 }
             }
         }
         return { state, context throws(EvaluationSignal) in
-            let name = try Self.keyName(try key.evaluate(state, context), op: op)
-            let value = try operand.evaluate(state, context)
+            let name = try Self.keyName(try key.evaluate(state, &context), op: op)
+            let value = try operand.evaluate(state, &context)
             try state.modify(at: target + [.key(name)], creating: creating) { slot throws(EvaluationSignal) in
-                try write(value, &slot)
+                try write(value, &slot, &context)
             }
         }
     }

@@ -11,16 +11,19 @@ public import Evident
 public struct CompiledAggregateType: Sendable {
     /// The aggregate type's name, such as `order`.
     public let name: String
+    /// The bounds on the work one event may cause, those of the spec.
+    public let limits: SpecLimits
     let events: [String: EventDefinition]
     let rules: SpecRules
 
     /// The most variable slots any of its events needs.
     let variableCount: Int
 
-    init(name: String, events: [String: EventDefinition], rules: SpecRules) {
+    init(name: String, events: [String: EventDefinition], rules: SpecRules, limits: SpecLimits) {
         self.name = name
         self.events = events
         self.rules = rules
+        self.limits = limits
         self.variableCount = events.values.map(\.variableCount).max() ?? 0
     }
 
@@ -35,11 +38,21 @@ public struct CompiledAggregateType: Sendable {
     /// `target_types`, data not matching the schema, `requires` not holding (code `requirementFailed`), or a
     /// failing handler op.
     ///
+    /// Within ``limits``: ``SpecLimits/deadline`` must not have passed (nor the task be cancelled), pattern
+    /// matching must fit ``SpecLimits/patternMatchBudget``, `requires` and the handler
+    /// ``SpecLimits/maximumHandlerSteps``, and the state after the event ``SpecLimits/maximumStateBytes``.
+    ///
     /// Ids are checked, not normalized: normalize them first with ``Identifiers/normalize(_:singletons:)``.
     public func apply(_ event: SpecEvent, to state: JSON) throws(SpecError) -> JSON {
+        try SpecInterruption.check()
         let definition = try definition(of: event.type)
         try checkIdentity(event)
-        let violations = definition.schema.validate(event.data)
+        let violations: [SchemaViolation]
+        do throws(SpecInterruption) {
+            violations = try definition.schema.validate(event.data, patternBudget: limits.patternMatchBudget)
+        } catch {
+            throw SpecError(error, limits: limits, specPath: definition.path + ".schema")
+        }
         if !violations.isEmpty {
             throw SpecError(
                 code: .invalidData,
@@ -47,11 +60,12 @@ public struct CompiledAggregateType: Sendable {
                     + violations.map(\.description).joined(separator: "; "),
                 specPath: definition.path + ".schema", violations: violations)
         }
-        var context = EvaluationContext(event: event, variableCount: definition.variableCount)
+        var context = EvaluationContext(
+            event: event, variableCount: definition.variableCount, maximumSteps: limits.maximumHandlerSteps)
         if let requires = definition.requires {
             let holds: Bool
             do throws(EvaluationSignal) {
-                holds = try requires.evaluate(state, context)
+                holds = try requires.evaluate(state, &context)
             } catch {
                 switch error {
                 case .skipped: holds = true
@@ -59,6 +73,8 @@ public struct CompiledAggregateType: Sendable {
                     throw SpecError(
                         code: .requirementFailed, message: "'requires' could not be evaluated: \(message)",
                         specPath: requires.path)
+                case .outOfSteps:
+                    throw outOfSteps("the 'requires' of '\(name).\(event.type)'", specPath: requires.path)
                 }
             }
             guard holds else {
@@ -71,12 +87,22 @@ public struct CompiledAggregateType: Sendable {
         }
         var next = state
         try run(definition, on: &next, context: &context)
+        let limit = limits.maximumStateBytes
+        guard next.serializedSize(limit: limit) <= limit else {
+            throw SpecError(
+                code: .stateTooLarge,
+                message: "the state of \(name):\(event.aggregateID) would be \((limit + 1).grouped)+ bytes after "
+                    + "this event, over the limit of \(limit.grouped) (maximumStateBytes)",
+                specPath: definition.path + ".handler")
+        }
         return next
     }
 
     /// Folds stored events, in stream order, onto `start` (an empty aggregate by default). Stored events are
     /// not checked against schemas or `requires` again; an event whose type is gone or whose handler now fails
-    /// leaves the state unchanged and is reported in ``FoldResult/errors``.
+    /// (or takes more than ``SpecLimits/maximumHandlerSteps``) leaves the state unchanged and is reported in
+    /// ``FoldResult/errors``. The state's size is not checked here: check the result's with
+    /// `state.serializedSize(limit:)`.
     public func fold(_ events: some Sequence<RecordedEvent>, onto start: FoldResult = FoldResult(state: initialState))
         -> FoldResult
     {
@@ -98,9 +124,11 @@ public struct CompiledAggregateType: Sendable {
     private func fold(_ event: SpecEvent, into result: inout FoldResult, context: inout EvaluationContext?) {
         result.version = event.version
         if context == nil {
-            context = EvaluationContext(event: event, variableCount: variableCount)
+            context = EvaluationContext(
+                event: event, variableCount: variableCount, maximumSteps: limits.maximumHandlerSteps)
         } else {
             context!.event = event
+            context!.startRun()
         }
         do throws(SpecError) {
             let definition = try definition(of: event.type)
@@ -120,40 +148,64 @@ public struct CompiledAggregateType: Sendable {
     /// holds, with its id normalized. The caller checks each implied event with its own aggregate type's
     /// ``apply(_:to:)`` (schema, `requires`, handler) and computes its implications in turn;
     /// ``CompiledSpec/impliedEvents(of:stateAfter:maximumDepth:loadState:)`` does all of that.
+    ///
+    /// Throws ``SpecError/Code/tooManyImpliedEvents`` past ``SpecLimits/maximumImpliedEvents`` events, and
+    /// ``SpecError/Code/handlerTooExpensive`` past ``SpecLimits/maximumHandlerSteps`` steps.
     public func implications(of event: SpecEvent, stateAfter state: JSON) throws(SpecError) -> [ImpliedEvent] {
+        try implications(of: event, stateAfter: state, maximumCount: limits.maximumImpliedEvents)
+    }
+
+    /// The events `event` implies, like ``implications(of:stateAfter:)``, stopping with
+    /// ``SpecError/Code/tooManyImpliedEvents`` as soon as there are more than `maximumCount`.
+    func implications(
+        of event: SpecEvent, stateAfter state: JSON, maximumCount: Int
+    ) throws(SpecError) -> [ImpliedEvent] {
         let definition = try definition(of: event.type)
-        var context = EvaluationContext(event: event, variableCount: definition.variableCount)
+        var context = EvaluationContext(
+            event: event, variableCount: definition.variableCount, maximumSteps: limits.maximumHandlerSteps)
         var implied: [ImpliedEvent] = []
         for implication in definition.implications {
             do throws(EvaluationSignal) {
-                guard let iteration = implication.iteration else {
-                    if let event = try emit(implication, state: state, context: context) { implied.append(event) }
-                    continue
-                }
-                let over = try iteration.over.resolve(state: state, context: context)
-                guard case .array(let elements) = over else {
-                    throw .failure("'over' must be an array, got \(over.kindPhrase)")
-                }
-                for element in elements {
-                    context.variables[iteration.slot] = element
-                    if let event = try emit(implication, state: state, context: context) { implied.append(event) }
+                if let iteration = implication.iteration {
+                    let over = try iteration.over.resolve(state: state, context: context)
+                    guard case .array(let elements) = over else {
+                        throw .failure("'over' must be an array, got \(over.kindPhrase)")
+                    }
+                    try context.step(elements.count)
+                    for element in elements {
+                        context.variables[iteration.slot] = element
+                        if let next = try emit(implication, state: state, context: &context) { implied.append(next) }
+                        if implied.count > maximumCount { break }
+                    }
+                } else if let next = try emit(implication, state: state, context: &context) {
+                    implied.append(next)
                 }
             } catch {
                 switch error {
                 case .skipped: continue
                 case .failed(let message, _):
                     throw SpecError(code: .implicationFailed, message: message, specPath: implication.path)
+                case .outOfSteps:
+                    throw outOfSteps("the implications of '\(name).\(event.type)'", specPath: implication.path)
                 }
+            }
+            guard implied.count <= maximumCount else {
+                throw SpecError(
+                    code: .tooManyImpliedEvents,
+                    message: "the implied events would come to more than \(limits.maximumImpliedEvents.grouped) "
+                        + "(maximumImpliedEvents), counting every level of implications; stopped at an implication "
+                        + "of '\(name).\(event.type)'",
+                    specPath: implication.path)
             }
         }
         return implied
     }
 
     private func emit(
-        _ implication: CompiledImplication, state: JSON, context: EvaluationContext
+        _ implication: CompiledImplication, state: JSON, context: inout EvaluationContext
     ) throws(EvaluationSignal) -> ImpliedEvent? {
-        if let condition = implication.condition, !(try condition(state, context)) { return nil }
-        let idValue = try implication.id.evaluate(state, context)
+        if let condition = implication.condition, !(try condition(state, &context)) { return nil }
+        let idValue = try implication.id.evaluate(state, &context)
         guard case .string(let rawID) = idValue else {
             throw .failure("the implied event's 'id' must be a string, got \(idValue.kindPhrase)")
         }
@@ -165,7 +217,7 @@ public struct CompiledAggregateType: Sendable {
         }
         return ImpliedEvent(
             aggregateType: implication.aggregateType, aggregateID: id, eventType: implication.eventType,
-            data: try implication.data.evaluate(state, context), specPath: implication.path)
+            data: try implication.data.evaluate(state, &context), specPath: implication.path)
     }
 
     func definition(of eventType: String) throws(SpecError) -> EventDefinition {
@@ -211,8 +263,23 @@ public struct CompiledAggregateType: Sendable {
         do throws(EvaluationSignal) {
             try definition.handler.run(on: &state, context: &context)
         } catch {
-            guard case .failed(let message, let specPath) = error else { return }
-            throw SpecError(code: .handlerFailed, message: message, specPath: specPath ?? definition.path)
+            switch error {
+            case .skipped: return
+            case .failed(let message, let specPath):
+                throw SpecError(code: .handlerFailed, message: message, specPath: specPath ?? definition.path)
+            case .outOfSteps(let specPath):
+                throw outOfSteps(
+                    "the handler of '\(name).\(definition.name)'", specPath: specPath ?? definition.path)
+            }
         }
+    }
+
+    /// The refusal for a run that took more than ``SpecLimits/maximumHandlerSteps``; `run` names it.
+    private func outOfSteps(_ run: String, specPath: String) -> SpecError {
+        SpecError(
+            code: .handlerTooExpensive,
+            message: "\(run) took more than \(limits.maximumHandlerSteps.grouped) steps (maximumHandlerSteps), "
+                + "counting each op and each element or member it visits or builds",
+            specPath: specPath)
     }
 }

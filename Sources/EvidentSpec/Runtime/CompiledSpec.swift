@@ -16,33 +16,42 @@ public struct CompiledSpec: Sendable {
     public let contentHash: String
     /// The compiled aggregate types by name.
     public let aggregateTypes: [String: CompiledAggregateType]
+    /// The bounds on the work one event may cause, shared by every aggregate type.
+    public let limits: SpecLimits
+    /// What may cost more than it should but does not make the spec invalid: patterns that may backtrack
+    /// badly, each with the path of its `pattern` (see ``warnings(in:)``).
+    public let warnings: [SpecProblem]
     let rules: SpecRules
 
     /// The deepest chain of implications ``impliedEvents(of:stateAfter:maximumDepth:loadState:)`` follows
     /// by default.
     public static let defaultImplicationDepth = 8
 
-    /// Checks and compiles a spec, with or without its `{"spec": …}` wrapper; throws every problem found.
-    public init(_ document: JSON) throws(SpecValidationError) {
+    /// Checks and compiles a spec, with or without its `{"spec": …}` wrapper, to run within `limits`; throws
+    /// every problem found.
+    public init(_ document: JSON, limits: SpecLimits = .standard) throws(SpecValidationError) {
         let body = SpecCompiler.unwrap(document)
-        var compiler = SpecCompiler()
+        var compiler = SpecCompiler(limits: limits)
         let (aggregates, rules) = compiler.compileDocument(document)
         guard compiler.problems.isEmpty else { throw SpecValidationError(problems: compiler.problems) }
         self.document = body
         self.contentHash = SHA256.hexDigest(body.serialized())
         self.aggregateTypes = aggregates
+        self.limits = limits
+        self.warnings = compiler.warnings
         self.rules = rules
     }
 
-    /// Parses and compiles a spec; malformed JSON is reported as one problem at the document.
-    public init(parsing text: String) throws(SpecValidationError) {
+    /// Parses and compiles a spec to run within `limits`; malformed JSON is reported as one problem at the
+    /// document.
+    public init(parsing text: String, limits: SpecLimits = .standard) throws(SpecValidationError) {
         let document: JSON
         do {
             document = try JSON(parsing: text)
         } catch {
             throw SpecValidationError(problems: [SpecProblem(path: "", message: error.description)])
         }
-        try self.init(document)
+        try self.init(document, limits: limits)
     }
 
     /// Every problem in a spec, each with its path; empty when the spec is valid.
@@ -50,6 +59,20 @@ public struct CompiledSpec: Sendable {
         var compiler = SpecCompiler()
         _ = compiler.compileDocument(document)
         return compiler.problems
+    }
+
+    /// Every warning about a spec, each with its path: the `pattern`s (and `patternProperties` names) of its
+    /// schemas that may backtrack badly, saying why and what to write instead. Warnings are not problems: a
+    /// spec with warnings and no problems is valid, and ``SpecLimits/patternMatchBudget`` bounds what such a
+    /// pattern can cost.
+    ///
+    /// The check is a conservative heuristic: it flags nested quantifiers such as `(a+)+` or `(.*)*`, repeated
+    /// groups whose alternatives overlap such as `(a|aa)+`, and two or more unbounded wildcards with more
+    /// pattern after them such as `.*a.*a.*`, and may miss other patterns that backtrack.
+    public static func warnings(in document: JSON) -> [SpecProblem] {
+        var compiler = SpecCompiler()
+        _ = compiler.compileDocument(document)
+        return compiler.warnings
     }
 
     /// The aggregate type named `name`, if the spec declares it.
@@ -85,12 +108,15 @@ public struct CompiledSpec: Sendable {
     }
 
     /// Everything `event` implies, transitively, each implied event checked like a new event (schema,
-    /// `requires`, handler) against the state of its aggregate, in the order they must be written.
+    /// `requires`, handler, and the ``limits``) against the state of its aggregate, in the order they must be
+    /// written.
     ///
     /// `loadState` returns the current state and length of an aggregate (`type`, `id`); it is called once per
     /// aggregate, and events planned earlier in the chain are taken into account. Throws ``SpecError`` (code
-    /// `implicationDepthExceeded` past `maximumDepth`, or the refusal of an implied event, whose `specPath`
-    /// names the failing part) or what `loadState` throws.
+    /// `implicationDepthExceeded` past `maximumDepth`, `tooManyImpliedEvents` as soon as more than
+    /// ``SpecLimits/maximumImpliedEvents`` are planned, `deadlineExceeded` once ``SpecLimits/deadline`` has
+    /// passed, or the refusal of an implied event, whose `specPath` names the failing part) or what `loadState`
+    /// throws.
     public func impliedEvents(
         of event: SpecEvent, stateAfter: JSON, maximumDepth: Int = defaultImplicationDepth,
         loadState: (_ aggregateType: String, _ id: String) async throws -> (state: JSON, version: Int)
@@ -100,9 +126,13 @@ public struct CompiledSpec: Sendable {
         ]
         var planned: [PlannedEvent] = []
         var pending: [(cause: SpecEvent, state: JSON, depth: Int)] = [(event, stateAfter, 1)]
-        while !pending.isEmpty {
-            let (cause, state, depth) = pending.removeFirst()
-            let implied = try requireAggregateType(cause.aggregateType).implications(of: cause, stateAfter: state)
+        var nextPending = 0
+        while nextPending < pending.count {
+            let (cause, state, depth) = pending[nextPending]
+            nextPending += 1
+            // Each cause may add only what is left of the limit, so planning stops as soon as it is passed.
+            let implied = try requireAggregateType(cause.aggregateType).implications(
+                of: cause, stateAfter: state, maximumCount: limits.maximumImpliedEvents - planned.count)
             guard !implied.isEmpty else { continue }
             guard depth <= maximumDepth else {
                 throw SpecError(
@@ -124,6 +154,7 @@ public struct CompiledSpec: Sendable {
                     aggregateID: next.aggregateID, version: current.version + 1, timestamp: cause.timestamp)
                 let after: JSON
                 do throws(SpecError) {
+                    // `apply` checks the deadline first, so each planned event does.
                     after = try type.apply(impliedEvent, to: current.state)
                 } catch {
                     var refused = error

@@ -36,6 +36,8 @@ public struct JSONSchema: Sendable {
     private let root: SchemaNode
     private let graph: SchemaGraph
     private let tracksScope: Bool
+    /// The regular expressions that may backtrack badly, each with its path and why; they compile all the same.
+    let warnings: [SchemaCompilationError.Problem]
 
     /// Compiles a schema; throws ``SchemaCompilationError`` listing every problem in the schema.
     public init(compiling schema: JSON) throws(SchemaCompilationError) {
@@ -54,6 +56,7 @@ public struct JSONSchema: Sendable {
         root = compiler.compileRoot(schema)
         graph = compiler.graph
         tracksScope = compiler.usesDynamicReferences
+        warnings = compiler.warnings
         var problems = compiler.problems
         if checkingMetaSchema {
             problems += JSONSchema.metaSchemaProblems(of: schema, options: options, excluding: problems)
@@ -62,19 +65,37 @@ public struct JSONSchema: Sendable {
     }
 
     /// Validates an instance; an empty array means valid.
+    ///
+    /// Pattern matching may take ``SpecLimits/patternMatchBudget`` of ``SpecLimits/standard`` in all, and stops
+    /// at ``SpecLimits/deadline``: past either, the instance is reported invalid, with one violation saying the
+    /// patterns could not be checked in time.
     public func validate(_ instance: JSON) -> [SchemaViolation] {
-        var context = ValidationContext(tracksScope: tracksScope)
+        do throws(SpecInterruption) {
+            return try validate(instance, patternBudget: SpecLimits.standard.patternMatchBudget)
+        } catch {
+            let location: String
+            if case .patternBudgetSpent(_, let path) = error { location = path } else { location = "data" }
+            return [SchemaViolation(path: location, keyword: "pattern", message: error.message(limits: .standard))]
+        }
+    }
+
+    /// Validates an instance, with pattern matching limited to `patternBudget` in all; throws why the
+    /// validation stopped before it could decide (the budget, ``SpecLimits/deadline`` or cancellation).
+    func validate(_ instance: JSON, patternBudget: Duration) throws(SpecInterruption) -> [SchemaViolation] {
+        var context = ValidationContext(tracksScope: tracksScope, patternBudget: patternBudget)
         var ignored = SchemaAnnotations()
         _ = root.evaluate(instance, &context, &ignored, collecting: false)
+        if let interruption = context.interruption { throw interruption }
         return context.violations
     }
 
-    /// Whether `instance` is valid; faster than `validate` because it stops at the first failure.
+    /// Whether `instance` is valid; faster than `validate` because it stops at the first failure. False when
+    /// its patterns cannot be checked within the standard budget, as in ``validate(_:)``.
     public func isValid(_ instance: JSON) -> Bool {
-        var context = ValidationContext(tracksScope: tracksScope)
+        var context = ValidationContext(tracksScope: tracksScope, patternBudget: SpecLimits.standard.patternMatchBudget)
         context.reporting = false
         var ignored = SchemaAnnotations()
-        return root.evaluate(instance, &context, &ignored, collecting: false)
+        return root.evaluate(instance, &context, &ignored, collecting: false) && context.interruption == nil
     }
 
     // MARK: Meta-schema

@@ -15,6 +15,12 @@ final class SchemaCompiler {
         func appending(_ component: PathComponent) -> Location {
             Location(document: document, pointer: pointer + [component])
         }
+
+        /// The location as a problem reports it: `properties.total`, or `uri#properties.total` in another
+        /// document.
+        var rendered: String {
+            document.isEmpty ? pointer.rendered(root: "") : document + "#" + pointer.rendered(root: "")
+        }
     }
 
     private let options: JSONSchema.Options
@@ -31,6 +37,9 @@ final class SchemaCompiler {
 
     /// Every problem found so far.
     private(set) var problems: [SchemaCompilationError.Problem] = []
+    /// Patterns that may backtrack badly (``SchemaRegex/backtrackingRisk(in:)``): not problems, the schema
+    /// still compiles.
+    private(set) var warnings: [SchemaCompilationError.Problem] = []
     /// Whether some compiled schema uses `$dynamicRef`.
     private(set) var usesDynamicReferences = false
 
@@ -225,11 +234,13 @@ final class SchemaCompiler {
     }
 
     func report(_ location: Location, _ message: String) {
-        let path =
-            location.document.isEmpty
-            ? location.pointer.rendered(root: "")
-            : location.document + "#" + location.pointer.rendered(root: "")
-        problems.append(SchemaCompilationError.Problem(path: path, message: message))
+        problems.append(SchemaCompilationError.Problem(path: location.rendered, message: message))
+    }
+
+    /// Records a warning about the regular expression at `location` when it may backtrack badly.
+    func checkBacktracking(_ pattern: String, at location: Location) {
+        guard let risk = SchemaRegex.backtrackingRisk(in: pattern) else { return }
+        warnings.append(SchemaCompilationError.Problem(path: location.rendered, message: risk))
     }
 
     // MARK: Nodes

@@ -110,7 +110,8 @@ enum SchemaFormats {
     )!
 
     static func isDuration(_ text: String) -> Bool {
-        durationPattern.matches(text)
+        // A fixed pattern that cannot backtrack badly: it needs no budget.
+        durationPattern.matches(text, stoppingWhen: { false }) == true
     }
 
     // MARK: Internet names and addresses

@@ -330,7 +330,7 @@ extension SchemaNode {
                 return false
             }
         case .pattern(let regex):
-            guard case .string(let string) = instance, !regex.matches(string) else { return true }
+            guard case .string(let string) = instance, !context.matches(regex, string) else { return true }
             context.report("pattern", "must match the pattern \(SchemaNode.excerpt(.string(regex.source)))")
             return false
         case .format(let name, let isValid):
@@ -421,7 +421,7 @@ extension SchemaNode {
                     valid = false
                 }
             }
-            for (regex, schema) in applicator.patterns where regex.matches(key) {
+            for (regex, schema) in applicator.patterns where context.matches(regex, key) {
                 matched = true
                 if !context.evaluate(schema, value, at: .key(key)) { valid = false }
             }

@@ -113,6 +113,7 @@ struct SchemaNodeBuilder {
         if let source = string("pattern") {
             if let regex = SchemaRegex(source) {
                 keywords.append(.pattern(regex))
+                compiler.checkBacktracking(source, at: location.appending(.key("pattern")))
             } else {
                 problem("pattern", "invalid regular expression \(JSON.string(source).serializedString())")
             }
@@ -160,6 +161,8 @@ struct SchemaNodeBuilder {
             for (source, node) in patterns {
                 if let regex = SchemaRegex(source) {
                     objectApplicator.patterns.append((regex, node))
+                    compiler.checkBacktracking(
+                        source, at: location.appending(.key("patternProperties")).appending(.key(source)))
                 } else {
                     report(
                         [.key("patternProperties"), .key(source)],

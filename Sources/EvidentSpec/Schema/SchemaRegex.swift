@@ -21,10 +21,26 @@ struct SchemaRegex: @unchecked Sendable {
         self.regex = regex
     }
 
-    /// Whether the pattern matches anywhere in `string` (patterns are not implicitly anchored).
-    func matches(_ string: String) -> Bool {
-        let range = NSRange(location: 0, length: (string as NSString).length)
-        return regex.firstMatch(in: string, options: [], range: range) != nil
+    /// Whether the pattern matches anywhere in `string` (patterns are not implicitly anchored); nil when
+    /// `shouldStop` stopped the match first. ICU reports progress, and `shouldStop` is asked, about every 0.3 ms
+    /// of a long match and after each position a match is tried from.
+    func matches(_ string: String, stoppingWhen shouldStop: () -> Bool) -> Bool? {
+        withoutActuallyEscaping(shouldStop) { shouldStop in
+            var matched = false
+            var stopped = false
+            let range = NSRange(location: 0, length: string.utf16.count)
+            regex.enumerateMatches(in: string, options: .reportProgress, range: range) { result, _, stop in
+                if result != nil {
+                    matched = true
+                } else if shouldStop() {
+                    stopped = true
+                } else {
+                    return
+                }
+                stop.pointee = true
+            }
+            return stopped ? nil : matched
+        }
     }
 
     /// The escapes ECMA-262 (with the `u` flag) allows before a letter.

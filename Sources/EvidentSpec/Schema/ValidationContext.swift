@@ -17,9 +17,30 @@ struct ValidationContext {
     var references: [ObjectIdentifier] = []
     /// Where in `references` the current instance location starts.
     var referencesBase = 0
+    /// What pattern matching may still spend in this validation.
+    private var patternBudget: PatternBudget
+    /// Why the validation stopped before it could decide, once it has: its result is then meaningless, and
+    /// every later match fails at once.
+    private(set) var interruption: SpecInterruption?
 
-    init(tracksScope: Bool) {
+    init(tracksScope: Bool, patternBudget: Duration) {
         self.tracksScope = tracksScope
+        self.patternBudget = PatternBudget(patternBudget)
+    }
+
+    /// Whether `regex` matches `string` (at the current location), within the pattern budget: when the budget,
+    /// the deadline or the task's cancellation stops matching, records why in `interruption` and answers false.
+    mutating func matches(_ regex: SchemaRegex, _ string: String) -> Bool {
+        guard interruption == nil else { return false }
+        let matched = regex.matches(string, stoppingWhen: { patternBudget.report() })
+        // A completed match is a report of progress too.
+        if let matched, !patternBudget.report() { return matched }
+        if case .interrupted(let reason)? = patternBudget.stop {
+            interruption = reason
+        } else {
+            interruption = .patternBudgetSpent(pattern: regex.source, at: path.rendered(root: "data"))
+        }
+        return false
     }
 
     /// Records a violation at the current location.

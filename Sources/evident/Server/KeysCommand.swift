@@ -49,18 +49,31 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a key by its id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a key by its id.",
+            discussion: """
+                The last admin key is revoked only with --force: without an admin key nobody can manage keys or \
+                the spec over HTTP, and a loopback server with no key left at all is open to every local client.
+                """)
 
         @OptionGroup var store: StoreOptions
 
         @Argument(help: "The key's id (the part after evk_).")
         var id: String
 
+        @Flag(help: "Revoke it even if it is the last admin key.")
+        var force = false
+
         func run() async throws {
-            guard try await APIKeys(store: store.open(creating: false)).revoke(id: id) else {
+            switch try await APIKeys(store: store.open(creating: false)).revoke(id: id, force: force) {
+            case .revoked:
+                Output.line("Revoked \(id)")
+            case .unknown:
                 throw ValidationError("No API key with id '\(id)'.")
+            case .lastAdminKey:
+                throw ValidationError(
+                    "Key '\(id)' is the last admin key; create another first, or pass --force to revoke it anyway.")
             }
-            Output.line("Revoked \(id)")
         }
     }
 }

@@ -6,6 +6,8 @@ import EvidentSpec
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +38,50 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: EVIDENT_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds one request's work may run before it stops with 503. [env: EVIDENT_REQUEST_TIMEOUT] (default: 10)",
+            valueName: "seconds"))
+    var requestTimeout: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a request's head may take once its first byte arrived. [env: EVIDENT_HEADER_TIMEOUT] (default: 10)",
+            valueName: "seconds"))
+    var headerTimeout: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection may wait for its next request. [env: EVIDENT_IDLE_TIMEOUT] (default: 60)",
+            valueName: "seconds"))
+    var idleTimeout: Int?
+
+    @Option(
+        help: """
+            The most open connections; past it a new one closes the longest idle. At most what the file limit \
+            allows. [env: EVIDENT_MAX_CONNECTIONS] (default: 1000, or less under a low file limit)
+            """)
+    var maxConnections: Int?
+
+    @Option(help: "Bytes of aggregate state the cache holds. [env: EVIDENT_CACHE_BYTES] (default: 268435456)")
+    var cacheBytes: Int?
+
+    @Option(
+        help: "The largest aggregate state, in bytes of JSON. [env: EVIDENT_MAX_STATE_BYTES] (default: 1048576)")
+    var maxStateBytes: Int?
+
+    @Option(help: "The most events one write may imply. [env: EVIDENT_MAX_IMPLIED_EVENTS] (default: 1000)")
+    var maxImpliedEvents: Int?
+
+    @Option(help: "The most steps one handler run may take. [env: EVIDENT_MAX_HANDLER_STEPS] (default: 100000)")
+    var maxHandlerSteps: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Milliseconds of pattern matching one event may cost. [env: EVIDENT_PATTERN_BUDGET_MS] (default: 10)",
+            valueName: "ms"))
+    var patternBudgetMs: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ variable: String) -> String? { flag ?? environment[variable] }
@@ -63,8 +109,36 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = try number(port, "EVIDENT_PORT", default: 8080, range: 0...65535)
         configuration.maximumBodySize = try number(
             maxBodySize, "EVIDENT_MAX_BODY_SIZE", default: configuration.maximumBodySize, range: 1_024...(1 << 30))
+        configuration.requestTimeout = .seconds(
+            try number(requestTimeout, "EVIDENT_REQUEST_TIMEOUT", default: 10, range: 1...3_600))
+        configuration.headerTimeout = .seconds(
+            try number(headerTimeout, "EVIDENT_HEADER_TIMEOUT", default: 10, range: 1...3_600))
+        configuration.idleTimeout = .seconds(
+            try number(idleTimeout, "EVIDENT_IDLE_TIMEOUT", default: 60, range: 1...86_400))
+        configuration.stateCacheBytes = try number(
+            cacheBytes, "EVIDENT_CACHE_BYTES", default: configuration.stateCacheBytes, range: 0...(1 << 40))
+        var limits = SpecLimits.standard
+        limits.maximumStateBytes = try number(
+            maxStateBytes, "EVIDENT_MAX_STATE_BYTES", default: limits.maximumStateBytes, range: 1_024...(1 << 30))
+        limits.maximumImpliedEvents = try number(
+            maxImpliedEvents, "EVIDENT_MAX_IMPLIED_EVENTS", default: limits.maximumImpliedEvents, range: 0...1_000_000)
+        limits.maximumHandlerSteps = try number(
+            maxHandlerSteps, "EVIDENT_MAX_HANDLER_STEPS", default: limits.maximumHandlerSteps, range: 1...1_000_000_000)
+        limits.patternMatchBudget = .milliseconds(
+            try number(patternBudgetMs, "EVIDENT_PATTERN_BUDGET_MS", default: 10, range: 1...10_000))
+        configuration.specLimits = limits
+        let connectionsAllowed = FileLimit.raiseToMaximum() - FileLimit.reserved
+        let requestedConnections = try number(
+            maxConnections, "EVIDENT_MAX_CONNECTIONS", default: min(configuration.maximumConnections, connectionsAllowed),
+            range: 1...1_000_000)
+        guard requestedConnections <= connectionsAllowed else {
+            throw ValidationError(
+                "--max-connections \(requestedConnections) is more than the file limit allows (\(connectionsAllowed): "
+                    + "the limit less \(FileLimit.reserved) for the database and logs); raise it with `ulimit -n`.")
+        }
+        configuration.maximumConnections = requestedConnections
 
-        let compiled = try setting(spec, "EVIDENT_SPEC").map(Self.loadSpec)
+        let compiled = try setting(spec, "EVIDENT_SPEC").map { try Self.loadSpec($0, limits: limits) }
         let logger = Logger(label: "evident")
         let store = try SQLiteEventStore(path: setting(db, "EVIDENT_DB") ?? "./evident.sqlite", logger: logger)
         let server = EvidentServer(store: store, configuration: configuration, logger: logger)
@@ -78,21 +152,46 @@ struct ServeCommand: AsyncParsableCommand {
                     "spec_version": "\(specVersion.map(String.init) ?? "none: PUT /_spec")",
                 ])
         }
-        try await application.runService()
+        // SIGTERM or SIGINT: stop accepting, let requests in progress finish for the grace period, then cancel
+        // them (their work checks for cancellation between steps).
+        var services = ServiceGroupConfiguration(
+            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        services.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        services.maximumCancellationDuration = .seconds(2)
+        ShutdownWatchdog.arm(limit: configuration.shutdownGracePeriod + .seconds(3), logger: logger)
+        try await ServiceGroup(configuration: services).run()
     }
 
     /// Reads and compiles a spec file; refuses to start with every problem listed.
-    static func loadSpec(_ path: String) throws -> CompiledSpec {
+    static func loadSpec(_ path: String, limits: SpecLimits) throws -> CompiledSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("Cannot read the spec file \(path).")
         }
         do {
-            return try CompiledSpec(parsing: String(decoding: data, as: UTF8.self))
+            return try CompiledSpec(parsing: String(decoding: data, as: UTF8.self), limits: limits)
         } catch {
             let problems = error.problems.map { "  \($0)" }.joined(separator: "\n")
             FileHandle.standardError.write(
                 Data("The spec \(path) has \(error.problems.count) problem(s):\n\(problems)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// The process's limit on open files, which bounds how many connections the server can hold.
+enum FileLimit {
+    /// Files kept for the database, its journal, logs and the listening socket.
+    static let reserved = 64
+
+    /// Raises the soft limit to the hard one; returns the limit now in force.
+    static func raiseToMaximum() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1_024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 }

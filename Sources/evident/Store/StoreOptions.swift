@@ -5,11 +5,22 @@ import Foundation
 
 /// The options every store command shares.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The database file. A path that cannot be one (a directory, a device such as /dev/null, a file in a "
+                + "missing directory) exits with 64 and creates nothing; a file that is not an Evident database "
+                + "exits with 1 and is left unchanged.",
+            valueName: "path"))
     var db = "./evident.sqlite"
 
     @Flag(name: .long, help: "Print one JSON object per line instead of text.")
     var json = false
+
+    /// Refuses arguments that are not valid UTF-8 before anything is opened or stored.
+    func validate() throws {
+        try CommandLineInput.checkArgumentsAreUTF8()
+    }
 
     /// Opens the store; commands that only read refuse to create a missing file.
     func open(creating: Bool) throws -> any EventStore {

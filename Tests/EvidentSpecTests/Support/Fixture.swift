@@ -9,7 +9,8 @@ enum Fixture {
 
     /// A spec with one aggregate type `thing` and one event `happened` (plus `other`, a no-op).
     static func spec(
-        handler: String, schema: String = "{}", requires: String? = nil, implications: String? = nil
+        handler: String, schema: String = "{}", requires: String? = nil, implications: String? = nil,
+        limits: SpecLimits = .standard
     ) throws -> CompiledSpec {
         var event = #"{"schema": \#(schema), "handler": \#(handler)"#
         if let requires { event += #", "requires": \#(requires)"# }
@@ -20,7 +21,7 @@ enum Fixture {
                                  "counter": {"events": {"was_bumped": {"schema": {}, "handler": {"increment": {"target": "count"}}}}}},
              "agent_types": ["user", "system"], "target_types": ["thing"], "singletons": ["webhook"]}
             """#
-        return try CompiledSpec(parsing: text)
+        return try CompiledSpec(parsing: text, limits: limits)
     }
 
     static func event(
