@@ -53,7 +53,7 @@ enum OpenAPIDocument {
                             "data": ["type": "object"], "metadata": ["$ref": "#/components/schemas/Metadata"],
                         ],
                     ],
-                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422"])
+                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"])
             ],
             "/{type}/{id}": [
                 "post": operation(
@@ -72,7 +72,7 @@ enum OpenAPIDocument {
                             "metadata": ["$ref": "#/components/schemas/Metadata"],
                         ],
                     ],
-                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422"]),
+                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"]),
                 "get": operation(
                     "An aggregate's state, now or in the past", scope: "read", parameters: ["type", "id"],
                     query: ["at", "version", "synchronous"], success: "200",
@@ -120,8 +120,8 @@ enum OpenAPIDocument {
             ],
             "/_keys/{id}": [
                 "delete": operation(
-                    "Revoke an API key", scope: "admin", parameters: ["id"], success: "200",
-                    errors: ["401", "403", "404"])
+                    "Revoke an API key (not the last admin key: 409)", scope: "admin", parameters: ["id"],
+                    success: "200", errors: ["401", "403", "404", "409"])
             ],
             "/_health": ["get": operation("200 when the store answers", scope: nil, success: "200", errors: ["503"])],
             "/_metrics": [
