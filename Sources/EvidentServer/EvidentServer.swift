@@ -87,7 +87,8 @@ public struct EvidentServer: Sendable {
             idleTimeout: configuration.idleTimeout)
         return Application(
             router: makeRouter(openWithoutKeys: Self.isLoopback(host)),
-            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: connections.handlers())),
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(additionalChannelHandlers: connections.handlers())),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: configuration.port), serverName: "evident"),
             onServerRunning: { [host] channel in await onServerRunning(host, channel.localAddress?.port ?? 0) },

@@ -4,7 +4,10 @@ import Testing
 
 @Suite("Canonical paths")
 struct CanonicalPathTests {
-    @Test(arguments: ["/", "/_keys", "/_keys/0123456789ab", "/cart/5f0c2a64-8d7e-4b7b-9a51-3c2f8e1d0a11/was_opened", "/a.b/...", "/.x/x."])
+    @Test(arguments: [
+        "/", "/_keys", "/_keys/0123456789ab", "/cart/5f0c2a64-8d7e-4b7b-9a51-3c2f8e1d0a11/was_opened", "/a.b/...",
+        "/.x/x.",
+    ])
     func accepted(_ path: String) {
         #expect(EvidentMiddleware.isCanonical(path))
     }

@@ -83,12 +83,15 @@ final class HealthWatch: Sendable {
         let samples = samples.withLock { $0 }
         #expect(!samples.isEmpty, comment, sourceLocation: sourceLocation)
         let failed = samples.filter { $0.status != 200 }
-        #expect(failed.isEmpty, "\(comment): /_health failed \(failed.count) of \(samples.count) times", sourceLocation: sourceLocation)
+        #expect(
+            failed.isEmpty, "\(comment): /_health failed \(failed.count) of \(samples.count) times",
+            sourceLocation: sourceLocation)
         let latencies = samples.map(\.seconds).sorted()
         guard !latencies.isEmpty else { return }
         let median = latencies[latencies.count / 2]
         #expect(median < 0.1, "\(comment): median /_health latency \(median) s", sourceLocation: sourceLocation)
-        #expect(latencies.last! < 2, "\(comment): slowest /_health \(latencies.last!) s", sourceLocation: sourceLocation)
+        #expect(
+            latencies.last! < 2, "\(comment): slowest /_health \(latencies.last!) s", sourceLocation: sourceLocation)
     }
 }
 

@@ -43,7 +43,8 @@ struct SecurityTests {
             let body: String? =
                 switch route.method {
                 case .post where route.path == "/_keys": #"{"scope": "admin"}"#
-                case .post where route.path == "/:type/:id": #"{"events": [{"type": "was_opened", "data": {"customer_id": "c"}}], "metadata": \#(ServeLiveTests.actor)}"#
+                case .post where route.path == "/:type/:id":
+                    #"{"events": [{"type": "was_opened", "data": {"customer_id": "c"}}], "metadata": \#(ServeLiveTests.actor)}"#
                 case .post: #"{"data": {"customer_id": "c"}, "metadata": \#(ServeLiveTests.actor)}"#
                 case .put: shop
                 default: nil
@@ -58,7 +59,8 @@ struct SecurityTests {
                     let answer = try RawHTTP.request(
                         port: server.port, method: route.method.rawValue, path: spelling + query, body: body,
                         headers: key.key.map { ["Authorization": "Bearer \($0)"] } ?? [:])
-                    let context = "\(route.method.rawValue) \(spelling) with \(key.name): \(answer.status) \(answer.body)"
+                    let context =
+                        "\(route.method.rawValue) \(spelling) with \(key.name): \(answer.status) \(answer.body)"
                     checked += 1
                     #expect(answer.status < 500, "\(context)")
                     guard spelling == path else {
@@ -132,10 +134,13 @@ struct SecurityTests {
             let answer =
                 index % 2 == 0
                 ? try? ProbeSpec.post(
-                    port: port, "was_tagged", data: #"{"tag": "\#(String(repeating: "a", count: index == 0 ? 400 : 1_000))"}"#)
+                    port: port, "was_tagged",
+                    data: #"{"tag": "\#(String(repeating: "a", count: index == 0 ? 400 : 1_000))"}"#)
                 : try? ProbeSpec.post(
                     port: port, "items_were_tagged",
-                    data: #"{"items": [\#(Array(repeating: "\"\(String(repeating: "a", count: 40))b\"", count: 25).joined(separator: ","))]}"#)
+                    data:
+                        #"{"items": [\#(Array(repeating: "\"\(String(repeating: "a", count: 40))b\"", count: 25).joined(separator: ","))]}"#
+                )
             codes.withLock { $0.append("\(answer?.status ?? 0) \(answer?.code ?? "")") }
         }
         health.stopAndCheck("four expensive patterns at once")
@@ -148,7 +153,8 @@ struct SecurityTests {
     func stateSize() async throws {
         let directory = try TemporaryDirectory()
         let server = try ServerProcess(
-            directory: directory, spec: try ProbeSpec.file(in: directory), extraArguments: ["--max-state-bytes", "4096"])
+            directory: directory, spec: try ProbeSpec.file(in: directory),
+            extraArguments: ["--max-state-bytes", "4096"])
         let port = server.port
         // The state {"blob":"…"} is 11 bytes of JSON around the string.
         #expect(try ProbeSpec.post(port: port, "blob_was_set", data: blob(4_096 - 11)).status == 201)
@@ -186,9 +192,12 @@ struct SecurityTests {
     func impliedEvents() async throws {
         let directory = try TemporaryDirectory()
         let server = try ServerProcess(
-            directory: directory, spec: try ProbeSpec.file(in: directory), extraArguments: ["--max-implied-events", "10"])
+            directory: directory, spec: try ProbeSpec.file(in: directory),
+            extraArguments: ["--max-implied-events", "10"])
         let port = server.port
-        func ids(_ count: Int) -> String { "[" + (0..<count).map { _ in "\"\(ProbeSpec.id())\"" }.joined(separator: ",") + "]" }
+        func ids(_ count: Int) -> String {
+            "[" + (0..<count).map { _ in "\"\(ProbeSpec.id())\"" }.joined(separator: ",") + "]"
+        }
         let atLimit = try ProbeSpec.post(port: port, "notes_were_sent", data: #"{"ids": \#(ids(10))}"#)
         #expect(atLimit.status == 201)
         #expect(try JSON(parsing: atLimit.body)["implied_count"] == 10)

@@ -48,7 +48,8 @@ final class AggregateStates: Sendable {
         let start = ContinuousClock.now
         defer { metrics.foldTime.recordNanoseconds(start.duration(to: .now).nanoseconds) }
         let known =
-            cached ? entries.withLock { $0.value(for: stream) }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
+            cached
+            ? entries.withLock { $0.value(for: stream) }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
         metrics.cacheLookup(hit: known != nil)
         var folded = known ?? Folded(result: FoldResult(state: CompiledAggregateType.initialState))
         while true {
@@ -82,7 +83,8 @@ final class AggregateStates: Sendable {
             {
                 return entries.totalCost
             }
-            entries.set(Entry(specHash: specHash, folded: folded), cost: size + stream.description.utf8.count, for: stream)
+            entries.set(
+                Entry(specHash: specHash, folded: folded), cost: size + stream.description.utf8.count, for: stream)
             return entries.totalCost
         }
         metrics.cacheBytes.record(cachedBytes)

@@ -129,7 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.specLimits = limits
         let connectionsAllowed = FileLimit.raiseToMaximum() - FileLimit.reserved
         let requestedConnections = try number(
-            maxConnections, "EVIDENT_MAX_CONNECTIONS", default: min(configuration.maximumConnections, connectionsAllowed),
+            maxConnections, "EVIDENT_MAX_CONNECTIONS",
+            default: min(configuration.maximumConnections, connectionsAllowed),
             range: 1...1_000_000)
         guard requestedConnections <= connectionsAllowed else {
             throw ValidationError(
