@@ -57,7 +57,7 @@ final class AggregateStates: Sendable {
                 stream, from: folded.result.version + 1, direction: .forward, limit: 1_000)
             folded.fold(page, with: type)
             if page.count < 1_000 { break }
-            try Deadline.check()
+            try SpecLimits.checkDeadline()
         }
         if known?.result.version != folded.result.version {
             try remember(stream, folded, specHash: specHash, limits: type.limits)

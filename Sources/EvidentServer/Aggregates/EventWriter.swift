@@ -45,7 +45,7 @@ struct EventWriter: Sendable {
         var checked: [(event: SpecEvent, stateAfter: JSON)] = []
         var lastYield = ContinuousClock.now
         for (offset, event) in request.events.enumerated() {
-            try Deadline.check()
+            try SpecLimits.checkDeadline()
             if lastYield.duration(to: .now) > .milliseconds(2) {
                 // Expensive events: let other requests (and /_health) run between them.
                 await Task.yield()

@@ -5,7 +5,7 @@ import Hummingbird
 
 extension EvidentServer {
     func addAdministrationRoutes(to routes: inout Routes) {
-        routes.get("/_health", .open) { _, _ in
+        routes.on(.get, "/_health", .open) { _, _ in
             do {
                 return Response.ok(["head_position": .int(Int(try await store.headPosition()))])
             } catch {
@@ -13,17 +13,17 @@ extension EvidentServer {
             }
         }
 
-        routes.get("/_metrics", .scope(.read)) { _, _ in
+        routes.on(.get, "/_metrics", .scope(.read)) { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
 
-        routes.get("/_openapi.json", .open) { _, _ in
+        routes.on(.get, "/_openapi.json", .open) { _, _ in
             Response.json(OpenAPIDocument.json)
         }
 
-        routes.get("/_spec", .scope(.read)) { _, _ in
+        routes.on(.get, "/_spec", .scope(.read)) { _, _ in
             let current = try await specs.current()
             return Response.ok([
                 "version": .int(current.version), "hash": .string(current.spec.contentHash),
@@ -31,7 +31,7 @@ extension EvidentServer {
             ])
         }
 
-        routes.put("/_spec", .scope(.admin)) { request, _ in
+        routes.on(.put, "/_spec", .scope(.admin)) { request, _ in
             var request = request
             let document = try await request.jsonBody(limit: configuration.maximumBodySize)
             let spec: CompiledSpec
@@ -61,14 +61,14 @@ extension EvidentServer {
                 ["version": .int(stored.version), "hash": .string(stored.spec.contentHash)].merging(warnings) { $1 })
         }
 
-        routes.get("/_keys", .scope(.admin)) { _, _ in
+        routes.on(.get, "/_keys", .scope(.admin)) { _, _ in
             let keys = try await keys.list()
             return Response.ok([
                 "keys": .array(keys.map { ["id": .string($0.id), "scope": .string($0.scope.rawValue)] })
             ])
         }
 
-        routes.post("/_keys", .scope(.admin)) { request, _ in
+        routes.on(.post, "/_keys", .scope(.admin)) { request, _ in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard let scope = body["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)) else {
@@ -79,7 +79,7 @@ extension EvidentServer {
                 ["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)], status: .created)
         }
 
-        routes.delete("/_keys/:id", .scope(.admin)) { _, context in
+        routes.on(.delete, "/_keys/:id", .scope(.admin)) { _, context in
             let id = try context.parameter("id")
             switch try await keys.revoke(id: id) {
             case .revoked:
@@ -108,7 +108,7 @@ extension EvidentServer {
             let page = try await store.readLog(
                 after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: 1_000)
             guard let last = page.last else { break }
-            try Deadline.check()
+            try SpecLimits.checkDeadline()
             cursor = last.position
             for event in page {
                 guard let type = spec.aggregateType(event.stream.category) else {

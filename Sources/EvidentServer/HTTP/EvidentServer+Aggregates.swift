@@ -6,7 +6,7 @@ import Hummingbird
 
 extension EvidentServer {
     func addAggregateRoutes(to routes: inout Routes) {
-        routes.post("/:type/:id/:event", .scope(.write)) { request, context in
+        routes.on(.post, "/:type/:id/:event", .scope(.write)) { request, context in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard case .object(let fields) = body else {
@@ -27,7 +27,7 @@ extension EvidentServer {
             return Response.ok(answer, status: .created)
         }
 
-        routes.post("/:type/:id", .scope(.write)) { request, context in
+        routes.on(.post, "/:type/:id", .scope(.write)) { request, context in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard let list = body["events"]?.array, !list.isEmpty, list.count <= configuration.maximumPageSize else {
@@ -58,7 +58,7 @@ extension EvidentServer {
             return Response.ok(answer, status: .created)
         }
 
-        routes.get("/:type/:id", .scope(.read)) { request, context in
+        routes.on(.get, "/:type/:id", .scope(.read)) { request, context in
             let (current, type, stream) = try await resolve(context)
             if request.uri.queryParameters.get("at") != nil, request.uri.queryParameters.get("version") != nil {
                 throw APIError(.badRequest, "Use either ?at= or ?version=, not both.")
@@ -88,12 +88,12 @@ extension EvidentServer {
             return Response.ok(["data": result.state, "metadata": .object(metadata)])
         }
 
-        routes.get("/:type/:id/length", .scope(.read)) { _, context in
+        routes.on(.get, "/:type/:id/length", .scope(.read)) { _, context in
             let (_, _, stream) = try await resolve(context)
             return Response.ok(["length": .int(try await store.streamInfo(stream)?.length ?? 0)])
         }
 
-        routes.get("/:type/:id/events", .scope(.read)) { request, context in
+        routes.on(.get, "/:type/:id/events", .scope(.read)) { request, context in
             let (_, _, stream) = try await resolve(context)
             let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
             let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100

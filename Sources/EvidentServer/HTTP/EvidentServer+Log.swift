@@ -6,7 +6,7 @@ import Synchronization
 
 extension EvidentServer {
     func addLogRoutes(to routes: inout Routes) {
-        routes.get("/_log", .scope(.read)) { request, _ in
+        routes.on(.get, "/_log", .scope(.read)) { request, _ in
             let after = try request.integerQuery("after") ?? 0
             let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
             let events = try await store.readLog(after: Int64(after), filter: logFilter(request), limit: limit)
@@ -17,7 +17,7 @@ extension EvidentServer {
 
         // Server-Sent Events: the stored events after the position, then live ones; `Last-Event-ID` resumes;
         // `?until=` ends the stream once the log has passed that position.
-        routes.get("/_log/stream", .scope(.read)) { request, _ in
+        routes.on(.get, "/_log/stream", .scope(.read)) { request, _ in
             let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
             let resumeFrom = lastEventID.flatMap { Int($0) }
             guard lastEventID == nil || (resumeFrom ?? -1) >= 0 else {

@@ -37,35 +37,8 @@ struct Routes {
         self.authorization = authorization
     }
 
-    mutating func get(
-        _ path: RouterPath, _ access: RouteAccess,
-        use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
-    ) {
-        add(.get, path, access, handler)
-    }
-
-    mutating func post(
-        _ path: RouterPath, _ access: RouteAccess,
-        use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
-    ) {
-        add(.post, path, access, handler)
-    }
-
-    mutating func put(
-        _ path: RouterPath, _ access: RouteAccess,
-        use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
-    ) {
-        add(.put, path, access, handler)
-    }
-
-    mutating func delete(
-        _ path: RouterPath, _ access: RouteAccess,
-        use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
-    ) {
-        add(.delete, path, access, handler)
-    }
-
-    private mutating func add(
+    /// Adds a route that answers `method` on `path`, open to `access`.
+    mutating func on(
         _ method: HTTPRequest.Method, _ path: RouterPath, _ access: RouteAccess,
         _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
     ) {

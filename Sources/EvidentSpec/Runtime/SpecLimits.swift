@@ -59,6 +59,12 @@ public struct SpecLimits: Sendable, Hashable {
     /// Checked at the start of ``CompiledAggregateType/apply(_:to:)`` (so once per implied event too) and
     /// during pattern matching. Work also stops, with the same code, once its task is cancelled.
     @TaskLocal public static var deadline: ContinuousClock.Instant?
+
+    /// Throws ``SpecError/Code/deadlineExceeded`` once ``deadline`` has passed or the task is cancelled: for
+    /// callers' own long work (folding pages, planning a batch) between the spec's steps.
+    public static func checkDeadline() throws(SpecError) {
+        try SpecInterruption.check()
+    }
 }
 
 extension Int {
