@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Evident", targets: ["Evident"]),
         .library(name: "EvidentSQLite", targets: ["EvidentSQLite"]),
         .library(name: "EvidentSpec", targets: ["EvidentSpec"]),
+        .library(name: "EvidentEngine", targets: ["EvidentEngine"]),
         .library(name: "EvidentServer", targets: ["EvidentServer"]),
         .library(name: "EvidentTesting", targets: ["EvidentTesting"]),
         .library(name: "EvidentServices", targets: ["EvidentServices"]),
@@ -53,9 +54,18 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .target(
+            name: "EvidentEngine",
+            dependencies: [
+                "Evident", "EvidentSpec", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
             name: "EvidentServer",
             dependencies: [
-                "Evident", "EvidentSpec",
+                "Evident", "EvidentSpec", "EvidentEngine", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -80,7 +90,8 @@ let package = Package(
         .executableTarget(
             name: "evident",
             dependencies: [
-                "Evident", "EvidentSQLite", "EvidentSpec", "EvidentServer",
+                "Evident", "EvidentSQLite", "EvidentSpec", "EvidentEngine", "EvidentServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,9 +155,14 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .testTarget(
+            name: "EvidentEngineTests",
+            dependencies: ["Evident", "EvidentSpec", "EvidentEngine", "EvidentSQLite", "EvidentTesting"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
             name: "EvidentServerTests",
             dependencies: [
-                "Evident", "EvidentSpec", "EvidentServer", "EvidentSQLite", "EvidentTesting",
+                "Evident", "EvidentSpec", "EvidentEngine", "EvidentServer", "EvidentSQLite", "EvidentTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: upcomingFeatures
@@ -154,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "evidentTests",
             dependencies: [
-                "evident", "Evident", "EvidentSQLite", "EvidentServer", "EvidentTesting",
+                "evident", "Evident", "EvidentSQLite", "EvidentEngine", "EvidentServer", "EvidentTesting",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: upcomingFeatures

@@ -1,10 +1,12 @@
 public import Evident
+public import EvidentEngine
 public import EvidentSpec
 public import Hummingbird
 import HummingbirdCore
 public import Logging
 
-/// The HTTP server: runs a spec over an event store and speaks the j17-compatible API.
+/// The HTTP server: the j17-compatible API over a ``SpecEngine``, which does all the work; the server parses
+/// requests, checks keys and maps the engine's answers and errors to HTTP.
 ///
 /// ```swift
 /// let server = EvidentServer(store: try SQLiteEventStore(path: "evident.sqlite"))
@@ -12,35 +14,33 @@ public import Logging
 /// try await server.makeApplication().runService()
 /// ```
 public struct EvidentServer: Sendable {
-    public let store: any EventStore
+    public let engine: SpecEngine
     public let configuration: ServerConfiguration
-    public let specs: SpecRegistry
-    public let keys: APIKeys
-    let states: AggregateStates
     let metrics: ServerMetrics
     let logger: Logger
 
+    public var store: any EventStore { engine.store }
+    var keys: APIKeys { engine.keys }
+
     public init(
         store: any EventStore, configuration: ServerConfiguration = ServerConfiguration(),
-        logger: Logger = Logger(label: "evident.server")
+        logger: Logger = Logger(label: "evident.server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
-        self.store = store
         self.configuration = configuration
         self.logger = logger
         let metrics = ServerMetrics()
         self.metrics = metrics
-        specs = SpecRegistry(store: store, limits: configuration.specLimits)
-        keys = APIKeys(store: store)
-        states = AggregateStates(store: store, capacityBytes: configuration.stateCacheBytes, metrics: metrics)
+        var engine = EngineConfiguration()
+        engine.specLimits = configuration.specLimits
+        engine.stateCacheBytes = configuration.stateCacheBytes
+        engine.dryRunStreamLimit = configuration.dryRunStreamLimit
+        self.engine = SpecEngine(store: store, configuration: engine, metrics: metrics.factory, logger: logger)
     }
 
-    /// Loads the stored spec, and stores `spec` as a new version when it differs from it.
+    /// Stores `spec` as a new version when it differs from the one in force.
     public func start(spec: CompiledSpec?) async throws {
-        try await specs.reload()
-        if let spec { try await specs.store(spec) }
+        if let spec { try await engine.putSpec(spec) }
     }
-
-    var writer: EventWriter { EventWriter(store: store, states: states, metrics: metrics) }
 
     /// The router with every route of the API, for `HummingbirdTesting` or an application. With
     /// `openWithoutKeys` (for a server bound to loopback), requests need no key while no key exists;
@@ -58,9 +58,14 @@ public struct EvidentServer: Sendable {
             EvidentMiddleware(metrics: metrics, requestTimeout: configuration.requestTimeout, logger: logger))
         var routes = Routes(
             router: router, authorization: Authorization(keys: keys, openWithoutKeys: openWithoutKeys))
-        addAdministrationRoutes(to: &routes)
-        addLogRoutes(to: &routes)
-        addAggregateRoutes(to: &routes)
+        routes.group(.open, addOpenRoutes)
+        routes.group(.scope(.read)) { routes in
+            addServerReads(&routes)
+            addLogRoutes(&routes)
+            addAggregateReads(&routes)
+        }
+        routes.group(.scope(.write), addWriteRoutes)
+        routes.group(.scope(.admin), addAdministrationRoutes)
         return routes
     }
 

@@ -9,7 +9,7 @@ extension StoreContract {
         let id = UUID()
         let metadata = EventMetadata(
             actor: EntityReference(type: "user", id: "u1"), target: EntityReference(type: "cart", id: "c1"),
-            causationId: UUID(), correlationId: UUID(), extra: ["source": "test", "weight": 2.5])
+            causationId: UUID().uuidString, correlationId: "order-flow-7", extra: ["source": "test", "weight": 2.5])
         let data: JSON = ["items": [["sku": "a", "qty": 2]], "total": 12.5, "note": "é\"\n", "big": .int(1 << 60)]
         let result = try await store.append(
             [NewEvent(id: id, type: "was_placed", data: data, metadata: metadata), event("was_paid")], to: order,

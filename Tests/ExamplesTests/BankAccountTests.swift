@@ -56,6 +56,6 @@ struct BankAccountTests {
         // The credit's event names the transfer's event as its cause.
         let sent = try await store.readStream(StreamName("account:ada")).first { $0.type == TransferSent.eventType }
         let credit = try await store.readStream(StreamName("account:grace")).last
-        #expect(credit?.metadata.causationId == sent?.id)
+        #expect(credit?.metadata.causationId == sent?.id.uuidString.lowercased())
     }
 }

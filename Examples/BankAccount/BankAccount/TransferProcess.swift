@@ -20,7 +20,8 @@ public struct TransferProcess: Reactor {
 
     public func react(to event: RecordedEvent) async throws {
         guard case .transferSent(let transfer) = try AccountEvent(recorded: event) else { return }
-        let metadata = EventMetadata(causationId: event.id, correlationId: event.metadata.correlationId ?? event.id)
+        let id = event.id.uuidString.lowercased()
+        let metadata = EventMetadata(causationId: id, correlationId: event.metadata.correlationId ?? id)
         do {
             try await accounts.handle(
                 .receiveTransfer(id: transfer.transferId, from: event.stream.id, amount: transfer.amount),

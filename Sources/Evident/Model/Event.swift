@@ -18,16 +18,18 @@ public struct EventMetadata: Sendable, Hashable {
     public var actor: EntityReference?
     /// What the event is aimed at, when that differs from its stream.
     public var target: EntityReference?
-    /// The id of the message (command or event) that caused this event.
-    public var causationId: UUID?
-    /// The id shared by every message of one conversation or workflow.
-    public var correlationId: UUID?
+    /// The id of the message (command or event) that caused this event: any string of 1 to
+    /// ``maximumIdentifierLength`` characters, such as a UUID.
+    public var causationId: String?
+    /// The id shared by every message of one conversation or workflow, of 1 to ``maximumIdentifierLength``
+    /// characters.
+    public var correlationId: String?
     /// Anything else, as a JSON object.
     public var extra: [String: JSON]
 
     public init(
-        actor: EntityReference? = nil, target: EntityReference? = nil, causationId: UUID? = nil,
-        correlationId: UUID? = nil, extra: [String: JSON] = [:]
+        actor: EntityReference? = nil, target: EntityReference? = nil, causationId: String? = nil,
+        correlationId: String? = nil, extra: [String: JSON] = [:]
     ) {
         self.actor = actor
         self.target = target
@@ -35,6 +37,9 @@ public struct EventMetadata: Sendable, Hashable {
         self.correlationId = correlationId
         self.extra = extra
     }
+
+    /// The longest causation or correlation id, in characters.
+    public static let maximumIdentifierLength = 256
 }
 
 /// An event to append: a fact, named in the past tense, with its JSON data.

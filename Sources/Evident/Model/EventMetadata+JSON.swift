@@ -6,8 +6,8 @@ extension EventMetadata {
         var object = extra
         if let actor { object["actor"] = ["type": .string(actor.type), "id": .string(actor.id)] }
         if let target { object["target"] = ["type": .string(target.type), "id": .string(target.id)] }
-        if let causationId { object["causation_id"] = .string(causationId.uuidString.lowercased()) }
-        if let correlationId { object["correlation_id"] = .string(correlationId.uuidString.lowercased()) }
+        if let causationId { object["causation_id"] = .string(causationId) }
+        if let correlationId { object["correlation_id"] = .string(correlationId) }
         return .object(object)
     }
 
@@ -24,16 +24,18 @@ extension EventMetadata {
             }
             return EntityReference(type: type, id: id)
         }
-        func uuid(_ key: String) throws(EventStoreError) -> UUID? {
+        func identifier(_ key: String) throws(EventStoreError) -> String? {
             guard let value = object.removeValue(forKey: key), !value.isNull else { return nil }
-            guard let text = value.string, let uuid = UUID(uuidString: text) else {
-                throw EventStoreError(code: .invalidArgument, message: "Metadata '\(key)' must be a UUID string.")
+            guard let text = value.string, !text.isEmpty, text.count <= Self.maximumIdentifierLength else {
+                throw EventStoreError(
+                    code: .invalidArgument,
+                    message: "Metadata '\(key)' must be a string of 1 to \(Self.maximumIdentifierLength) characters.")
             }
-            return uuid
+            return text
         }
         self.init(
-            actor: try reference("actor"), target: try reference("target"), causationId: try uuid("causation_id"),
-            correlationId: try uuid("correlation_id"), extra: object)
+            actor: try reference("actor"), target: try reference("target"), causationId: try identifier("causation_id"),
+            correlationId: try identifier("correlation_id"), extra: object)
     }
 }
 

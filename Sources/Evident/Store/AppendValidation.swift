@@ -52,13 +52,6 @@ public enum AppendValidation {
                         append.events.map { ["type": .string($0.type), "data": $0.data, "metadata": $0.metadata.json] }),
                 ]
             })
-        let bytes = canonical.serialized()
-        // 64-bit FNV-1a over the bytes forward and backward, plus the length.
-        func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
-            bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
-        }
-        let first = fnv1a(bytes)
-        let second = fnv1a(bytes.reversed())
-        return String(first, radix: 16) + "-" + String(second, radix: 16) + "-" + String(bytes.count)
+        return Idempotency.fingerprint(of: canonical)
     }
 }

@@ -12,6 +12,12 @@ public struct Idempotency: Sendable, Hashable {
         self.fingerprint = fingerprint
     }
 
+    /// The fingerprint of a request given as JSON: the SHA-256 of its canonical form (compact, keys sorted), so
+    /// equal requests have equal fingerprints in every process.
+    public static func fingerprint(of request: JSON) -> String {
+        SHA256.hexDigest(request.serialized())
+    }
+
     /// The key with the fingerprint of `appends` (see ``AppendValidation/fingerprint(_:)``).
     public init(key: String, for appends: [StreamAppend]) {
         self.init(key: key, fingerprint: AppendValidation.fingerprint(appends))

@@ -41,7 +41,7 @@ public final class InMemoryEventStore: EventStore {
                 let length = state.streams[append.stream]?.count ?? 0
                 try AppendValidation.check(append, currentLength: length, maximumStreamLength: maximumStreamLength)
             }
-            let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+            let now = clock().truncatedToMilliseconds
             let recordedAt = max(now, state.log.last?.recordedAt ?? now)
             var results: [AppendResult] = []
             for append in appends {

@@ -1,3 +1,4 @@
+import EvidentEngine
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,5 @@
 public import Evident
+import EvidentEngine
 import EvidentSpec
 public import HTTPTypes
 
@@ -24,7 +25,43 @@ public struct APIError: Error, Sendable {
     }
 }
 
+/// The one table from the engine's errors to HTTP statuses and j17 bodies.
 extension APIError {
+    /// The answer for an error a route threw; nil for an error that is not the client's (a 500).
+    init?(answering error: any Error) {
+        switch error {
+        case let error as APIError: self = error
+        case let error as EngineError: self.init(error)
+        case let error as SpecError: self.init(error)
+        case let error as SpecValidationError: self.init(error)
+        case let error as EventStoreError: self.init(error)
+        default: return nil
+        }
+    }
+
+    init(_ error: EngineError) {
+        var details = error.details
+        details["code"] = .string(error.code.rawValue)
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .noSpec: .serviceUnavailable
+            case .malformedRequest: .badRequest
+            case .invalidMetadata, .implicationTargetsWrittenAggregate: .unprocessableContent
+            case .aggregateNotFound: .notFound
+            case .specChanged: .conflict
+            }
+        self.init(status, error.message, details: details)
+    }
+
+    /// The answer for a spec that does not compile: every problem with its path.
+    init(_ error: SpecValidationError) {
+        self.init(
+            .unprocessableContent, "The spec has \(error.problems.count) problem(s).",
+            details: [
+                "problems": .array(error.problems.map { ["path": .string($0.path), "message": .string($0.message)] })
+            ])
+    }
+
     /// The answer for a spec's refusal of an event.
     init(_ error: SpecError) {
         var details: [String: JSON] = ["code": .string(error.code.name)]

@@ -1,3 +1,4 @@
+import Evident
 import Hummingbird
 import NIOCore
 import NIOHTTPTypes

@@ -71,14 +71,9 @@ struct EvidentMiddleware: RouterMiddleware {
 
     private func response(for error: any Error, request: Request, context: Context) -> Response {
         let apiError: APIError
-        switch error {
-        case let error as APIError:
-            apiError = error
-        case let error as EventStoreError:
-            apiError = APIError(error)
-        case let error as SpecError:
-            apiError = APIError(error)
-        case let error as any HTTPResponseError:
+        if let answer = APIError(answering: error) {
+            apiError = answer
+        } else if let error = error as? any HTTPResponseError {
             let message =
                 switch error.status {
                 case .notFound: "No route \(request.method) \(request.uri.path); see GET /_openapi.json."
@@ -86,7 +81,7 @@ struct EvidentMiddleware: RouterMiddleware {
                 default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
                 }
             apiError = APIError(error.status, message)
-        default:
+        } else {
             apiError = APIError(.internalServerError, "Internal error; see the server log (request \(context.id)).")
         }
         if apiError.status.code >= 500 {

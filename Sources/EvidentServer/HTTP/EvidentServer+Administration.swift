@@ -1,11 +1,13 @@
-import HTTPTypes
 import Evident
+import EvidentEngine
 import EvidentSpec
+import HTTPTypes
 import Hummingbird
 
 extension EvidentServer {
-    func addAdministrationRoutes(to routes: inout Routes) {
-        routes.on(.get, "/_health", .open) { _, _ in
+    /// `/_health` and `/_openapi.json`, which need no key.
+    func addOpenRoutes(_ routes: inout Routes.Group) {
+        routes.on(.get, "/_health") { _, _ in
             do {
                 return Response.ok(["head_position": .int(Int(try await store.headPosition()))])
             } catch {
@@ -13,62 +15,45 @@ extension EvidentServer {
             }
         }
 
-        routes.on(.get, "/_metrics", .scope(.read)) { _, _ in
+        routes.on(.get, "/_openapi.json") { _, _ in
+            Response.json(OpenAPIDocument.json)
+        }
+    }
+
+    /// `/_metrics` and `GET /_spec`.
+    func addServerReads(_ routes: inout Routes.Group) {
+        routes.on(.get, "/_metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
 
-        routes.on(.get, "/_openapi.json", .open) { _, _ in
-            Response.json(OpenAPIDocument.json)
-        }
-
-        routes.on(.get, "/_spec", .scope(.read)) { _, _ in
-            let current = try await specs.current()
+        routes.on(.get, "/_spec") { _, _ in
+            let current = try await engine.currentSpec()
             return Response.ok([
                 "version": .int(current.version), "hash": .string(current.spec.contentHash),
                 "spec": current.spec.document,
             ])
         }
+    }
 
-        routes.on(.put, "/_spec", .scope(.admin)) { request, _ in
+    /// `PUT /_spec` and the keys.
+    func addAdministrationRoutes(_ routes: inout Routes.Group) {
+        routes.on(.put, "/_spec") { request, _ in
             var request = request
             let document = try await request.jsonBody(limit: configuration.maximumBodySize)
-            let spec: CompiledSpec
-            do {
-                spec = try CompiledSpec(document, limits: configuration.specLimits)
-            } catch let error as SpecValidationError {
-                throw APIError(
-                    .unprocessableContent, "The spec has \(error.problems.count) problem(s).",
-                    details: [
-                        "problems": .array(
-                            error.problems.map { ["path": .string($0.path), "message": .string($0.message)] })
-                    ])
-            }
-            // Patterns known to backtrack badly: the time budget bounds them, but the author should know.
-            let warnings: [String: JSON] =
-                spec.warnings.isEmpty
-                ? [:]
-                : [
-                    "warnings": .array(
-                        spec.warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
-                ]
-            if request.uri.queryParameters.get("dry_run") == "true" {
-                return Response.ok(try await dryRun(spec).merging(warnings) { $1 })
-            }
-            let stored = try await specs.store(spec)
-            return Response.ok(
-                ["version": .int(stored.version), "hash": .string(stored.spec.contentHash)].merging(warnings) { $1 })
+            let put = try await engine.putSpec(document, dryRun: request.uri.queryParameters.get("dry_run") == "true")
+            return Response.ok(put.json)
         }
 
-        routes.on(.get, "/_keys", .scope(.admin)) { _, _ in
+        routes.on(.get, "/_keys") { _, _ in
             let keys = try await keys.list()
             return Response.ok([
                 "keys": .array(keys.map { ["id": .string($0.id), "scope": .string($0.scope.rawValue)] })
             ])
         }
 
-        routes.on(.post, "/_keys", .scope(.admin)) { request, _ in
+        routes.on(.post, "/_keys") { request, _ in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard let scope = body["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)) else {
@@ -79,7 +64,7 @@ extension EvidentServer {
                 ["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)], status: .created)
         }
 
-        routes.on(.delete, "/_keys/:id", .scope(.admin)) { _, context in
+        routes.on(.delete, "/_keys/:id") { _, context in
             let id = try context.parameter("id")
             switch try await keys.revoke(id: id) {
             case .revoked:
@@ -94,51 +79,27 @@ extension EvidentServer {
             }
         }
     }
+}
 
-    /// Folds the stored events of every aggregate (up to ``ServerConfiguration/dryRunStreamLimit`` streams)
-    /// under `spec` and reports those it cannot fold, without switching to it.
-    func dryRun(_ spec: CompiledSpec) async throws -> [String: JSON] {
-        var folds: [StreamName: FoldResult] = [:]
-        var failures: [JSON] = []
-        var removedTypes: Set<String> = []
-        var sampled = false
-        var events = 0
-        var cursor: Int64 = 0
-        while true {
-            let page = try await store.readLog(
-                after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: 1_000)
-            guard let last = page.last else { break }
-            try SpecLimits.checkDeadline()
-            cursor = last.position
-            for event in page {
-                guard let type = spec.aggregateType(event.stream.category) else {
-                    if removedTypes.insert(event.stream.category).inserted {
-                        failures.append([
-                            "key": .string(event.stream.description), "version": .int(event.version),
-                            "error": .string("the new spec has no aggregate type '\(event.stream.category)'"),
-                        ])
-                    }
-                    continue
-                }
-                guard folds[event.stream] != nil || folds.count < configuration.dryRunStreamLimit else {
-                    sampled = true
-                    continue
-                }
-                events += 1
-                let before = folds[event.stream] ?? FoldResult(state: CompiledAggregateType.initialState)
-                let after = type.fold([event], onto: before)
-                for error in after.errors.dropFirst(before.errors.count) {
-                    failures.append([
-                        "key": .string(event.stream.description), "version": .int(error.version),
-                        "error": .string(error.error.description),
-                    ])
-                }
-                folds[event.stream] = after
-            }
+extension SpecPut {
+    /// The answer of `PUT /_spec`: the version and hash stored, or the dry run's report; with `warnings` when
+    /// there are some.
+    var json: [String: JSON] {
+        var answer: [String: JSON] = ["hash": .string(hash)]
+        if let version { answer["version"] = .int(version) }
+        if let dryRun {
+            answer["dry_run"] = true
+            answer["streams_checked"] = .int(dryRun.streamsChecked)
+            answer["events_checked"] = .int(dryRun.eventsChecked)
+            answer["sampled"] = .bool(dryRun.sampled)
+            answer["failures"] = .array(
+                dryRun.failures.map {
+                    ["key": .string($0.stream.description), "version": .int($0.version), "error": .string($0.message)]
+                })
         }
-        return [
-            "dry_run": true, "hash": .string(spec.contentHash), "streams_checked": .int(folds.count),
-            "events_checked": .int(events), "sampled": .bool(sampled), "failures": .array(failures),
-        ]
+        if !warnings.isEmpty {
+            answer["warnings"] = .array(warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
+        }
+        return answer
     }
 }

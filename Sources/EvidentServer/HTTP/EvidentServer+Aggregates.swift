@@ -1,12 +1,53 @@
-import HTTPTypes
 import Evident
+import EvidentEngine
 import EvidentSpec
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 extension EvidentServer {
-    func addAggregateRoutes(to routes: inout Routes) {
-        routes.on(.post, "/:type/:id/:event", .scope(.write)) { request, context in
+    /// `GET /{type}/{id}` and its length and events.
+    func addAggregateReads(_ routes: inout Routes.Group) {
+        routes.on(.get, "/:type/:id") { request, context in
+            let query = request.uri.queryParameters
+            if query.get("at") != nil, query.get("version") != nil {
+                throw APIError(.badRequest, "Use either ?at= or ?version=, not both.")
+            }
+            let point: StatePoint =
+                if let at = try request.integerQuery("at") {
+                    // `at` is in whole seconds: every event recorded during that second counts.
+                    .time(Date(timeIntervalSince1970: Double(at) + 0.999))
+                } else if let version = try request.integerQuery("version") {
+                    .version(version)
+                } else {
+                    .latest
+                }
+            let state = try await engine.state(
+                of: try context.parameter("type"), try context.parameter("id"), at: point,
+                cached: query.get("synchronous") != "true")
+            return Response.ok(state.json.object ?? [:])
+        }
+
+        routes.on(.get, "/:type/:id/length") { _, context in
+            let length = try await engine.length(of: try context.parameter("type"), try context.parameter("id"))
+            return Response.ok(["length": .int(length)])
+        }
+
+        routes.on(.get, "/:type/:id/events") { request, context in
+            let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
+            let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
+            let events = try await engine.events(
+                of: try context.parameter("type"), try context.parameter("id"), from: from, limit: limit)
+            return Response.ok([
+                "events": .array(events.map(\.apiJSON)),
+                "next": events.count == limit ? .int((events.last?.version ?? from) + 1) : .null,
+            ])
+        }
+    }
+
+    /// `POST /{type}/{id}/{event}` (one event) and `POST /{type}/{id}` (a batch).
+    func addWriteRoutes(_ routes: inout Routes.Group) {
+        routes.on(.post, "/:type/:id/:event") { request, context in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard case .object(let fields) = body else {
@@ -15,9 +56,8 @@ extension EvidentServer {
             let data = fields["data"] ?? [:]
             guard case .object = data else { throw APIError(.unprocessableContent, "data must be a JSON object.") }
             let outcome = try await write(
-                request, context: context, events: [(try context.parameter("event"), data)],
-                metadata: fields["metadata"],
-                body: body)
+                request, context: context, events: [.init(type: try context.parameter("event"), data: data)],
+                metadata: fields["metadata"])
             var answer: [String: JSON] = [
                 "key": .string(outcome.stream.description), "version": .int(outcome.result.streamLength),
                 "position": .int(Int(outcome.result.lastPosition)), "length": .int(outcome.result.streamLength),
@@ -27,7 +67,7 @@ extension EvidentServer {
             return Response.ok(answer, status: .created)
         }
 
-        routes.on(.post, "/:type/:id", .scope(.write)) { request, context in
+        routes.on(.post, "/:type/:id") { request, context in
             var request = request
             let body = try await request.jsonBody(limit: configuration.maximumBodySize)
             guard let list = body["events"]?.array, !list.isEmpty, list.count <= configuration.maximumPageSize else {
@@ -36,7 +76,7 @@ extension EvidentServer {
                     "The body must be {\"events\": [{\"type\", \"data\"}, …], \"metadata\": {…}} with 1 to "
                         + "\(configuration.maximumPageSize) events.")
             }
-            let events = try list.enumerated().map { offset, item -> (type: String, data: JSON) in
+            let events = try list.enumerated().map { offset, item -> WriteRequest.Event in
                 guard let type = item["type"]?.string else {
                     throw APIError(.badRequest, "events[\(offset)].type must be the event type, as a string.")
                 }
@@ -44,10 +84,9 @@ extension EvidentServer {
                 guard case .object = data else {
                     throw APIError(.unprocessableContent, "events[\(offset)].data must be a JSON object.")
                 }
-                return (type, data)
+                return .init(type: type, data: data)
             }
-            let outcome = try await write(
-                request, context: context, events: events, metadata: body["metadata"], body: body)
+            let outcome = try await write(request, context: context, events: events, metadata: body["metadata"])
             var answer: [String: JSON] = [
                 "key": .string(outcome.stream.description), "count": .int(outcome.result.count),
                 "version": .int(outcome.result.streamLength), "length": .int(outcome.result.streamLength),
@@ -57,91 +96,17 @@ extension EvidentServer {
             if outcome.result.isReplay { answer["replayed"] = true }
             return Response.ok(answer, status: .created)
         }
-
-        routes.on(.get, "/:type/:id", .scope(.read)) { request, context in
-            let (current, type, stream) = try await resolve(context)
-            if request.uri.queryParameters.get("at") != nil, request.uri.queryParameters.get("version") != nil {
-                throw APIError(.badRequest, "Use either ?at= or ?version=, not both.")
-            }
-            let folded: AggregateStates.Folded
-            if let at = try request.integerQuery("at") {
-                folded = try await states.past(
-                    stream, type: type, upTo: .recordedAt(Date(timeIntervalSince1970: Double(at) + 0.999)))
-            } else if let version = try request.integerQuery("version") {
-                folded = try await states.past(stream, type: type, upTo: .version(version))
-            } else {
-                let synchronous = request.uri.queryParameters.get("synchronous") == "true"
-                folded = try await states.current(
-                    stream, type: type, specHash: current.spec.contentHash, cached: !synchronous)
-            }
-            let result = folded.result
-            guard result.version > 0 || current.spec.singletons.contains(stream.id) else {
-                throw APIError(.notFound, "\(stream) has no events.", details: ["length": 0])
-            }
-            var metadata: [String: JSON] = ["length": .int(result.version)]
-            metadata["created_at"] = folded.createdAt.map { .int(Int($0.timeIntervalSince1970)) }
-            metadata["updated_at"] = folded.updatedAt.map { .int(Int($0.timeIntervalSince1970)) }
-            if !result.errors.isEmpty {
-                metadata["errors"] = .array(
-                    result.errors.map { ["version": .int($0.version), "error": .string($0.error.description)] })
-            }
-            return Response.ok(["data": result.state, "metadata": .object(metadata)])
-        }
-
-        routes.on(.get, "/:type/:id/length", .scope(.read)) { _, context in
-            let (_, _, stream) = try await resolve(context)
-            return Response.ok(["length": .int(try await store.streamInfo(stream)?.length ?? 0)])
-        }
-
-        routes.on(.get, "/:type/:id/events", .scope(.read)) { request, context in
-            let (_, _, stream) = try await resolve(context)
-            let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
-            let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
-            let events = try await store.readStream(stream, from: from, direction: .forward, limit: limit)
-            return Response.ok([
-                "events": .array(events.map(\.apiJSON)),
-                "next": events.count == limit ? .int((events.last?.version ?? from) + 1) : .null,
-            ])
-        }
-    }
-
-    /// The spec in force, the aggregate type and the stream a request's `:type` and `:id` name.
-    private func resolve(_ context: BasicRequestContext) async throws
-        -> (SpecRegistry.Current, CompiledAggregateType, StreamName)
-    {
-        let current = try await specs.current()
-        let typeName = try context.parameter("type")
-        guard let type = current.spec.aggregateType(typeName) else {
-            throw APIError(
-                .notFound,
-                "Unknown aggregate type '\(typeName)'. This spec declares: "
-                    + current.spec.aggregateTypes.keys.sorted().joined(separator: ", ") + ".")
-        }
-        let rawID = try context.parameter("id")
-        let id: String
-        do throws(SpecError) {
-            id = try current.spec.normalizedIdentifier(rawID)
-        } catch {
-            throw APIError(error)
-        }
-        return (current, type, try StreamName(category: type.name, id: id))
     }
 
     private func write(
-        _ request: Request, context: BasicRequestContext, events: [(type: String, data: JSON)], metadata: JSON?,
-        body: JSON
+        _ request: Request, context: BasicRequestContext, events: [WriteRequest.Event], metadata: JSON?
     ) async throws -> WriteOutcome {
         let key = request.headers[.init("Idempotency-Key")!]
-        if let key, key.isEmpty || key.utf8.count > 200 {
-            throw APIError(.badRequest, "Idempotency-Key must be 1 to 200 characters.")
-        }
-        let route: JSON = ["method": .string(request.method.rawValue), "path": .string(request.uri.path), "body": body]
-        let idempotency = key.map { Idempotency(key: $0, fingerprint: SHA256.hexDigest(route.serialized())) }
         let (parsedMetadata, concurrency) = try WriteRequest.parseMetadata(metadata)
-        let request = WriteRequest(
-            aggregateType: try context.parameter("type"), aggregateID: try context.parameter("id"), events: events,
-            metadata: parsedMetadata, concurrency: concurrency, idempotency: idempotency)
-        return try await writer.write(request, spec: try await specs.current())
+        return try await engine.write(
+            WriteRequest(
+                aggregateType: try context.parameter("type"), aggregateID: try context.parameter("id"),
+                events: events, metadata: parsedMetadata, concurrency: concurrency, idempotencyKey: key))
     }
 }
 

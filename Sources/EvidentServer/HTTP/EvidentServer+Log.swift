@@ -5,8 +5,9 @@ import ServiceLifecycle
 import Synchronization
 
 extension EvidentServer {
-    func addLogRoutes(to routes: inout Routes) {
-        routes.on(.get, "/_log", .scope(.read)) { request, _ in
+    /// `GET /_log` and the live feed `GET /_log/stream`.
+    func addLogRoutes(_ routes: inout Routes.Group) {
+        routes.on(.get, "/_log") { request, _ in
             let after = try request.integerQuery("after") ?? 0
             let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
             let events = try await store.readLog(after: Int64(after), filter: logFilter(request), limit: limit)
@@ -17,7 +18,7 @@ extension EvidentServer {
 
         // Server-Sent Events: the stored events after the position, then live ones; `Last-Event-ID` resumes;
         // `?until=` ends the stream once the log has passed that position.
-        routes.on(.get, "/_log/stream", .scope(.read)) { request, _ in
+        routes.on(.get, "/_log/stream") { request, _ in
             let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
             let resumeFrom = lastEventID.flatMap { Int($0) }
             guard lastEventID == nil || (resumeFrom ?? -1) >= 0 else {

@@ -6,7 +6,7 @@ extension RecordedEvent {
     /// seconds), `version`, `position`.
     var apiJSON: JSON {
         var metadata = self.metadata.json.object ?? [:]
-        metadata["timestamp"] = .int(Int(recordedAt.timeIntervalSince1970))
+        metadata["timestamp"] = .int(recordedAt.unixSeconds)
         return [
             "id": .string(id.uuidString.lowercased()),
             "key": .string(stream.description),

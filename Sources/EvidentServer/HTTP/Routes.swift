@@ -1,3 +1,4 @@
+public import EvidentEngine
 public import HTTPTypes
 import Hummingbird
 
@@ -24,9 +25,9 @@ public struct RouteDeclaration: Sendable, Hashable {
     public var access: RouteAccess
 }
 
-/// The only way routes are added to the server's router: each states its access where it is registered,
-/// and its handler is wrapped with the check for exactly that access. Authorization so follows the route the
-/// router matched, never the raw path of the request.
+/// The only way routes are added to the server's router: in groups, one per access, whose middleware checks
+/// that access. A route so gets its check from the group it is declared in, and authorization follows the
+/// route the router matched, never the raw path of the request.
 struct Routes {
     let router: Router<BasicRequestContext>
     let authorization: Authorization
@@ -37,16 +38,43 @@ struct Routes {
         self.authorization = authorization
     }
 
-    /// Adds a route that answers `method` on `path`, open to `access`.
-    mutating func on(
-        _ method: HTTPRequest.Method, _ path: RouterPath, _ access: RouteAccess,
-        _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
-    ) {
-        declarations.append(RouteDeclaration(method: method, path: path.description, access: access))
-        let authorization = authorization
-        router.on(path, method: method) { request, context in
-            if case .scope(let scope) = access { try await authorization.require(scope, for: request) }
-            return try await handler(request, context)
+    /// Declares the routes `body` adds, all open to `access`.
+    mutating func group(_ access: RouteAccess, _ body: (inout Group) -> Void) {
+        var group = Group(access: access, routes: router.group())
+        if case .scope(let scope) = access {
+            group.routes.add(middleware: ScopeMiddleware(scope: scope, authorization: authorization))
         }
+        body(&group)
+        declarations += group.declarations
+    }
+
+    /// Routes that share one access.
+    struct Group {
+        let access: RouteAccess
+        var routes: RouterGroup<BasicRequestContext>
+        fileprivate(set) var declarations: [RouteDeclaration] = []
+
+        mutating func on(
+            _ method: HTTPRequest.Method, _ path: RouterPath,
+            _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+        ) {
+            declarations.append(RouteDeclaration(method: method, path: path.description, access: access))
+            routes.on(path, method: method, use: handler)
+        }
+    }
+}
+
+/// Checks, for the routes of one group, that a request carries a key with the group's scope.
+struct ScopeMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    let scope: APIKeyScope
+    let authorization: Authorization
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        try await authorization.require(scope, for: request)
+        return try await next(request, context)
     }
 }

@@ -5,14 +5,8 @@ import Prometheus
 /// share counters); `GET /_metrics` renders it.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
-    let appendLatency: Metrics.Timer
-    let eventsAppended: Metrics.Counter
-    let foldTime: Metrics.Timer
-    /// The bytes of serialized state the aggregate state cache holds.
-    let cacheBytes: Metrics.Gauge
-    private let cacheHits: Metrics.Counter
-    private let cacheMisses: Metrics.Counter
+    /// Makes the engine's metrics on the same registry.
+    let factory: PrometheusMetricsFactory
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -22,18 +16,6 @@ final class ServerMetrics: Sendable {
             .milliseconds(500), .seconds(1),
         ]
         self.factory = factory
-        appendLatency = Metrics.Timer(label: "evident_append_duration_seconds", factory: factory)
-        eventsAppended = Metrics.Counter(label: "evident_events_appended_total", factory: factory)
-        foldTime = Metrics.Timer(label: "evident_fold_duration_seconds", factory: factory)
-        cacheBytes = Metrics.Gauge(label: "evident_state_cache_bytes", factory: factory)
-        cacheHits = Metrics.Counter(
-            label: "evident_state_cache_total", dimensions: [("result", "hit")], factory: factory)
-        cacheMisses = Metrics.Counter(
-            label: "evident_state_cache_total", dimensions: [("result", "miss")], factory: factory)
-    }
-
-    func cacheLookup(hit: Bool) {
-        (hit ? cacheHits : cacheMisses).increment()
     }
 
     /// Counts a request by route (the route pattern, not the path) and status.
@@ -47,12 +29,5 @@ final class ServerMetrics: Sendable {
     /// The Prometheus text exposition.
     func render() -> [UInt8] {
         registry.emitToBuffer()
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds.
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evident
+import EvidentEngine
 import EvidentServer
 import Foundation
 

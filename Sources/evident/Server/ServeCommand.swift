@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evident
+import EvidentEngine
 import EvidentSQLite
 import EvidentServer
 import EvidentSpec
@@ -77,6 +78,13 @@ struct ServeCommand: AsyncParsableCommand {
     var maxHandlerSteps: Int?
 
     @Option(
+        help: """
+            The most events one stream may hold (j17's soft limit); a write past it gets 422. \
+            [env: EVIDENT_MAX_STREAM_LENGTH] (default: 10000)
+            """)
+    var maxStreamLength: Int?
+
+    @Option(
         help: ArgumentHelp(
             "Milliseconds of pattern matching one event may cost. [env: EVIDENT_PATTERN_BUDGET_MS] (default: 10)",
             valueName: "ms"))
@@ -138,13 +146,17 @@ struct ServeCommand: AsyncParsableCommand {
                     + "the limit less \(FileLimit.reserved) for the database and logs); raise it with `ulimit -n`.")
         }
         configuration.maximumConnections = requestedConnections
+        var storeConfiguration = SQLiteEventStoreConfiguration()
+        storeConfiguration.maximumStreamLength = try number(
+            maxStreamLength, "EVIDENT_MAX_STREAM_LENGTH", default: 10_000, range: 1...1_000_000_000)
 
         let compiled = try setting(spec, "EVIDENT_SPEC").map { try Self.loadSpec($0, limits: limits) }
         let logger = Logger(label: "evident")
-        let store = try SQLiteEventStore(path: setting(db, "EVIDENT_DB") ?? "./evident.sqlite", logger: logger)
+        let store = try SQLiteEventStore(
+            path: setting(db, "EVIDENT_DB") ?? "./evident.sqlite", configuration: storeConfiguration, logger: logger)
         let server = EvidentServer(store: store, configuration: configuration, logger: logger)
         try await server.start(spec: compiled)
-        let specVersion = try? await server.specs.current().version
+        let specVersion = try? await server.engine.currentSpec().version
         let application = try await server.makeApplication { host, port in
             logger.notice(
                 "Evident is listening",

@@ -103,7 +103,7 @@ struct RepositoryTests {
     func metadata() async throws {
         let store = InMemoryEventStore()
         let counters = Repository(store: store, decider: Counter(), category: "counter")
-        let correlation = UUID()
+        let correlation = "checkout-7"
         try await counters.handle(
             .increment(1), for: "m",
             metadata: EventMetadata(actor: EntityReference(type: "user", id: "7"), correlationId: correlation))

@@ -31,7 +31,7 @@ public final class ProjectionRunner: Sendable {
     public init(
         store: any EventStore, consumer: any CatchUpConsumer,
         configuration: ProjectionRunnerConfiguration = ProjectionRunnerConfiguration(),
-        logger: Logger = Logger(label: "evident.projection")
+        logger: Logger = Logger(label: "evident.projection", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.store = store
         self.consumer = consumer

@@ -27,7 +27,7 @@ public struct Repository<D: Decider>: Sendable where D.Event: EventFamily {
     /// A repository without snapshots.
     public init(
         store: any EventStore, decider: D, category: String, maximumAttempts: Int = 3,
-        logger: Logger = Logger(label: "evident.repository")
+        logger: Logger = Logger(label: "evident.repository", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.store = store
         self.decider = decider
@@ -45,7 +45,7 @@ public struct Repository<D: Decider>: Sendable where D.Event: EventFamily {
     /// ```
     public init(
         store: any EventStore, decider: D, category: String, snapshots: any SnapshotStore, policy: SnapshotPolicy,
-        maximumAttempts: Int = 3, logger: Logger = Logger(label: "evident.repository")
+        maximumAttempts: Int = 3, logger: Logger = Logger(label: "evident.repository", factory: { _ in SwiftLogNoOpLogHandler() })
     ) where D.State: Codable {
         self.store = store
         self.decider = decider

@@ -1,5 +1,4 @@
 import CoreMetrics
-import HTTPTypes
 import Evident
 import EvidentSpec
 import Foundation
@@ -9,36 +8,38 @@ import Foundation
 struct EventWriter: Sendable {
     let store: any EventStore
     let states: AggregateStates
-    let metrics: ServerMetrics
+    let metrics: EngineMetrics
+    let clock: @Sendable () -> Date
 
-    func write(_ request: WriteRequest, spec current: SpecRegistry.Current) async throws -> WriteOutcome {
-        if let idempotency = request.idempotency, let stored = try await store.idempotentAppend(forKey: idempotency.key)
-        {
+    func write(_ request: WriteRequest, spec current: SpecVersion) async throws -> WriteOutcome {
+        let idempotency = try request.idempotency()
+        if let idempotency, let stored = try await store.idempotentAppend(forKey: idempotency.key) {
             guard stored.fingerprint == idempotency.fingerprint else {
                 throw EventStoreError.idempotencyKeyConflict(idempotency.key)
             }
             return WriteOutcome(
-                stream: stored.results[0].stream, result: stored.results[0],
-                impliedCount: stored.results.dropFirst().reduce(0) { $0 + $1.count })
+                stream: stored.results[0].stream, result: stored.results[0], implied: Array(stored.results.dropFirst()))
         }
         let spec = current.spec
         let hash = spec.contentHash
-        let type = try refusal { () throws(SpecError) in try spec.requireAggregateType(request.aggregateType) }
-        let id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(request.aggregateID) }
+        let type = try spec.requireAggregateType(request.aggregateType)
+        let id = try spec.normalizedIdentifier(request.aggregateID)
         let stream = try StreamName(category: type.name, id: id)
         var metadata = request.metadata
-        let actorID = metadata.actor?.id ?? ""
-        metadata.actor?.id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(actorID) }
+        guard let actor = metadata.actor else {
+            throw EngineError(.invalidMetadata, "metadata.actor is required: {\"type\": \"user\", \"id\": \"…\"}.")
+        }
+        metadata.actor?.id = try spec.normalizedIdentifier(actor.id)
         if let target = metadata.target {
-            metadata.target?.id = try refusal { () throws(SpecError) in try spec.normalizedIdentifier(target.id) }
+            metadata.target?.id = try spec.normalizedIdentifier(target.id)
         }
 
         let before = try await states.current(stream, type: type, specHash: hash).result
         if case .expectedLength(let length) = request.concurrency, length != before.version {
-            throw APIError(
-                EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version))
+            throw EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version)
         }
-        let now = Date()
+        // The time handlers see, at the precision the store records.
+        let now = clock().truncatedToMilliseconds
 
         // The events of the request, each checked against the state the ones before it produced.
         var state = before.state
@@ -54,7 +55,7 @@ struct EventWriter: Sendable {
             let specEvent = SpecEvent(
                 type: event.type, data: event.data, metadata: metadata, aggregateType: type.name, aggregateID: id,
                 version: before.version + offset + 1, timestamp: now)
-            state = try refusal { () throws(SpecError) in try type.apply(specEvent, to: state) }
+            state = try type.apply(specEvent, to: state)
             checked.append((specEvent, state))
         }
 
@@ -64,17 +65,15 @@ struct EventWriter: Sendable {
         ]
         var implied: [PlannedEvent] = []
         for (event, stateAfter) in checked {
-            let plan = try await refusal {
-                try await spec.impliedEvents(of: event, stateAfter: stateAfter) { type, id in
-                    let key = "\(type):\(id)"
-                    if let known = loaded[key] { return known }
-                    let compiled = try spec.requireAggregateType(type)
-                    let result = try await states.current(
-                        try StreamName(category: type, id: id), type: compiled, specHash: hash
-                    ).result
-                    loaded[key] = (result.state, result.version)
-                    return (result.state, result.version)
-                }
+            let plan = try await spec.impliedEvents(of: event, stateAfter: stateAfter) { type, id in
+                let key = "\(type):\(id)"
+                if let known = loaded[key] { return known }
+                let compiled = try spec.requireAggregateType(type)
+                let result = try await states.current(
+                    try StreamName(category: type, id: id), type: compiled, specHash: hash
+                ).result
+                loaded[key] = (result.state, result.version)
+                return (result.state, result.version)
             }
             for planned in plan {
                 loaded["\(planned.event.aggregateType):\(planned.event.aggregateID)"] = (
@@ -83,11 +82,10 @@ struct EventWriter: Sendable {
             }
             implied += plan
             if implied.count > spec.limits.maximumImpliedEvents {
-                throw APIError(
-                    SpecError(
-                        code: .tooManyImpliedEvents,
-                        message: "this write implies more than \(spec.limits.maximumImpliedEvents) events "
-                            + "(maximumImpliedEvents); split it, or raise --max-implied-events"))
+                throw SpecError(
+                    code: .tooManyImpliedEvents,
+                    message: "this write implies more than \(spec.limits.maximumImpliedEvents) events "
+                        + "(maximumImpliedEvents); split it, or raise --max-implied-events")
             }
         }
 
@@ -95,13 +93,12 @@ struct EventWriter: Sendable {
             stream: stream, main: checked.map(\.event), implied: implied, concurrency: request.concurrency,
             mainLength: before.version)
         let start = ContinuousClock.now
-        let results = try await store.append(appends, idempotency: request.idempotency)
+        let results = try await store.append(appends, idempotency: idempotency)
         metrics.appendLatency.recordNanoseconds(start.duration(to: .now).nanoseconds)
-        let main = results[0]
-        if !main.isReplay {
+        if !results[0].isReplay {
             metrics.eventsAppended.increment(by: Int64(appends.reduce(0) { $0 + $1.events.count }))
         }
-        return WriteOutcome(stream: stream, result: main, impliedCount: results.dropFirst().reduce(0) { $0 + $1.count })
+        return WriteOutcome(stream: stream, result: results[0], implied: Array(results.dropFirst()))
     }
 
     /// One append per stream: the request's stream first, then each implied stream with the length it had
@@ -123,8 +120,8 @@ struct EventWriter: Sendable {
             let target = try StreamName(category: event.aggregateType, id: event.aggregateID)
             if let position = index[target] {
                 guard position > 0 else {
-                    throw APIError(
-                        .unprocessableContent,
+                    throw EngineError(
+                        .implicationTargetsWrittenAggregate,
                         "An implication of this write targets the aggregate being written (\(target)); "
                             + "emit a separate event from its handler instead.")
                 }
@@ -140,22 +137,5 @@ struct EventWriter: Sendable {
 
     private func newEvent(_ event: SpecEvent) -> NewEvent {
         NewEvent(type: event.type, data: event.data, metadata: event.metadata)
-    }
-
-    /// Runs `body`, answering a spec's refusal as the HTTP error it maps to.
-    private func refusal<T>(_ body: () throws(SpecError) -> T) throws -> T {
-        do throws(SpecError) {
-            return try body()
-        } catch {
-            throw APIError(error)
-        }
-    }
-
-    private func refusal<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as SpecError {
-            throw APIError(error)
-        }
     }
 }

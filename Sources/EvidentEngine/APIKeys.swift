@@ -26,33 +26,41 @@ public final class APIKeys: Sendable {
         var hash: String
     }
 
-    private struct State {
-        var keys: [String: Record] = [:]
-        var version = 0
-        var lastReload: ContinuousClock.Instant?
-    }
-
     /// How often keys created or revoked by other processes are looked for.
     static let reloadInterval = Duration.milliseconds(250)
 
     static let stream = try! StreamName("$keys:all")
     private let store: any EventStore
-    private let state = Mutex(State())
+    private let keys: SystemStreamFollower<[String: Record]>
 
     public init(store: any EventStore) {
         self.store = store
+        keys = SystemStreamFollower(store: store, stream: Self.stream, interval: Self.reloadInterval, initial: [:]) {
+            keys, event in
+            guard let id = event.data["id"]?.string else { return }
+            switch event.type {
+            case "key_was_created":
+                if let scope = event.data["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)),
+                    let hash = event.data["hash"]?.string
+                {
+                    keys[id] = Record(id: id, scope: scope, hash: hash)
+                }
+            case "key_was_revoked":
+                keys[id] = nil
+            default:
+                break
+            }
+        }
     }
 
     /// Whether any key exists (without one, the server runs open on loopback only).
     public func hasKeys() async throws -> Bool {
-        try await reload()
-        return state.withLock { !$0.keys.isEmpty }
+        try await !keys.refresh().value.isEmpty
     }
 
     /// The active keys, without their secrets.
     public func list() async throws -> [Record] {
-        try await reload()
-        return state.withLock { $0.keys.values.sorted { $0.id < $1.id } }
+        try await keys.refresh().value.values.sorted { $0.id < $1.id }
     }
 
     /// The scope of a presented key, or nil when it is unknown, revoked or malformed.
@@ -60,10 +68,10 @@ public final class APIKeys: Sendable {
         let parts = key.split(separator: "_")
         guard parts.count == 3, parts[0] == "evk" else { return nil }
         let id = String(parts[1])
-        if state.withLock({ $0.keys[id] }) == nil {
-            try await reload()  // a key created by another process or server
-        }
-        guard let record = state.withLock({ $0.keys[id] }) else { return nil }
+        // A key unknown here may have been created by another process or server.
+        var record = keys.current.value[id]
+        if record == nil { record = try await keys.refresh().value[id] }
+        guard let record else { return nil }
         return Self.constantTimeEqual(record.hash, SHA256.hexDigest(Array(key.utf8))) ? record.scope : nil
     }
 
@@ -92,7 +100,7 @@ public final class APIKeys: Sendable {
                 "id": .string(id), "scope": .string(scope.rawValue), "hash": .string(SHA256.hexDigest(Array(key.utf8))),
             ])
         try await store.append([event], to: Self.stream)
-        try await reload(force: true)
+        try await keys.refresh(force: true)
         return (id, key)
     }
 
@@ -108,49 +116,15 @@ public final class APIKeys: Sendable {
 
     /// Revokes the key with `id`; the last admin key only with `force`.
     public func revoke(id: String, force: Bool = false) async throws -> Revocation {
-        try await reload(force: true)
-        let (record, admins) = state.withLock { state in
-            (state.keys[id], state.keys.values.filter { $0.scope == .admin }.count)
-        }
-        guard let record else { return .unknown }
+        let (active, version) = try await keys.refresh(force: true)
+        guard let record = active[id] else { return .unknown }
+        let admins = active.values.filter { $0.scope == .admin }.count
         if record.scope == .admin, admins == 1, !force { return .lastAdminKey }
         // The stream's length guards against a concurrent revocation of the other admin keys.
-        let version = state.withLock { $0.version }
         try await store.append(
             [NewEvent(type: "key_was_revoked", data: ["id": .string(id)])], to: Self.stream,
             expectedVersion: .exact(version))
-        try await reload(force: true)
+        try await keys.refresh(force: true)
         return .revoked
-    }
-
-    /// Folds the key events stored since the last reload; at most once per ``reloadInterval`` unless forced.
-    private func reload(force: Bool = false) async throws {
-        let now = ContinuousClock.now
-        let known = state.withLock { state -> Int? in
-            if !force, let last = state.lastReload, last.duration(to: now) < Self.reloadInterval { return nil }
-            state.lastReload = now
-            return state.version
-        }
-        guard let known else { return }
-        let events = try await store.readStream(Self.stream, from: known + 1, direction: .forward, limit: 100_000)
-        guard !events.isEmpty else { return }
-        state.withLock { state in
-            for event in events where event.version > state.version {
-                state.version = event.version
-                guard let id = event.data["id"]?.string else { continue }
-                switch event.type {
-                case "key_was_created":
-                    if let scope = event.data["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)),
-                        let hash = event.data["hash"]?.string
-                    {
-                        state.keys[id] = Record(id: id, scope: scope, hash: hash)
-                    }
-                case "key_was_revoked":
-                    state.keys[id] = nil
-                default:
-                    break
-                }
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EvidentServer
+@testable import EvidentEngine
 
 @Suite("LRUCache")
 struct LRUCacheTests {

@@ -1,7 +1,7 @@
 import CoreMetrics
 import Evident
-import Foundation
 import EvidentSpec
+import Foundation
 import Synchronization
 
 /// Aggregate states folded from their streams, with a cache: a cached state remembers the spec and the
@@ -13,11 +13,11 @@ import Synchronization
 final class AggregateStates: Sendable {
     /// A folded state with the recording times of its first and last events.
     struct Folded: Sendable {
-        var result: FoldResult
+        var result = FoldResult(state: CompiledAggregateType.initialState)
         var createdAt: Date?
         var updatedAt: Date?
 
-        mutating func fold(_ events: [RecordedEvent], with type: CompiledAggregateType) {
+        mutating func fold(_ events: some BidirectionalCollection<RecordedEvent>, with type: CompiledAggregateType) {
             guard let last = events.last else { return }
             if result.version == 0 { createdAt = events.first?.recordedAt }
             updatedAt = last.recordedAt
@@ -30,12 +30,15 @@ final class AggregateStates: Sendable {
         var folded: Folded
     }
 
+    /// How many events one read of a stream asks for.
+    static let pageSize = 1_000
+
     private let store: any EventStore
     private let entries: Mutex<LRUCache<StreamName, Entry>>
-    private let metrics: ServerMetrics
+    private let metrics: EngineMetrics
 
     /// `capacityBytes`: the most bytes of serialized state the cache holds.
-    init(store: any EventStore, capacityBytes: Int, metrics: ServerMetrics) {
+    init(store: any EventStore, capacityBytes: Int, metrics: EngineMetrics) {
         self.store = store
         self.entries = Mutex(LRUCache(capacity: capacityBytes))
         self.metrics = metrics
@@ -51,14 +54,7 @@ final class AggregateStates: Sendable {
             cached
             ? entries.withLock { $0.value(for: stream) }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
         metrics.cacheLookup(hit: known != nil)
-        var folded = known ?? Folded(result: FoldResult(state: CompiledAggregateType.initialState))
-        while true {
-            let page = try await store.readStream(
-                stream, from: folded.result.version + 1, direction: .forward, limit: 1_000)
-            folded.fold(page, with: type)
-            if page.count < 1_000 { break }
-            try SpecLimits.checkDeadline()
-        }
+        let folded = try await fold(stream, type: type, onto: known ?? Folded())
         if known?.result.version != folded.result.version {
             try remember(stream, folded, specHash: specHash, limits: type.limits)
         }
@@ -67,10 +63,30 @@ final class AggregateStates: Sendable {
 
     /// The state of `stream` up to a version or an instant; never cached.
     func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> Folded {
-        var folded = Folded(result: FoldResult(state: CompiledAggregateType.initialState))
-        folded.fold(try await store.readStream(stream, upTo: cutoff), with: type)
+        let folded = try await fold(stream, type: type, onto: Folded(), upTo: cutoff)
         _ = try Self.size(of: folded, stream, limits: type.limits)
         return folded
+    }
+
+    /// Folds the events of `stream` after the ones `folded` holds, a page at a time, up to `cutoff`.
+    private func fold(
+        _ stream: StreamName, type: CompiledAggregateType, onto folded: Folded, upTo cutoff: StreamCutoff? = nil
+    ) async throws -> Folded {
+        var folded = folded
+        while true {
+            let page = try await store.readStream(
+                stream, from: folded.result.version + 1, direction: .forward, limit: Self.pageSize)
+            let included = page.prefix { event in
+                switch cutoff {
+                case nil: true
+                case .version(let version): event.version <= version
+                case .recordedAt(let instant): event.recordedAt <= instant
+                }
+            }
+            folded.fold(included, with: type)
+            if included.count < Self.pageSize { return folded }
+            try SpecLimits.checkDeadline()
+        }
     }
 
     /// Keeps a state just folded so the next read need not fold it again; throws

@@ -1,0 +1,33 @@
+public import Evident
+
+/// Why the engine refused a request, besides a spec's refusal (`SpecError`, `SpecValidationError`) and the
+/// store's (`EventStoreError`). Each code has one meaning, so a transport maps it to one answer.
+public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        /// No spec has been stored yet.
+        case noSpec
+        /// The request is malformed: a field of the wrong type, options that exclude each other.
+        case malformedRequest
+        /// The metadata is missing something the spec needs (the actor) or holds an invalid value.
+        case invalidMetadata
+        /// The aggregate has no events (and is not a singleton).
+        case aggregateNotFound
+        /// An implication targets the aggregate the write appends to.
+        case implicationTargetsWrittenAggregate
+        /// Another writer stored a spec version after this one was read.
+        case specChanged
+    }
+
+    public var code: Code
+    public var message: String
+    /// What a client may want besides the message, such as `length` for a missing aggregate.
+    public var details: [String: JSON]
+
+    public init(_ code: Code, _ message: String, details: [String: JSON] = [:]) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,254 @@
+public import CoreMetrics
+public import Evident
+public import EvidentSpec
+public import Foundation
+public import Logging
+
+/// How a ``SpecEngine`` behaves. Every setting has a documented default.
+public struct EngineConfiguration: Sendable {
+    /// The bounds on the work one event may cause; every spec the engine runs is compiled with them.
+    public var specLimits = SpecLimits.standard
+    /// The most bytes (serialized JSON) the cache of aggregate states holds; the least recently used states
+    /// are dropped first. 256 MiB.
+    public var stateCacheBytes = 256 << 20
+    /// How often the engine looks for a spec stored by another process. 1 s.
+    public var specRefreshInterval: Duration = .seconds(1)
+    /// The most streams a dry run of a new spec folds before it reports a sample.
+    public var dryRunStreamLimit = 10_000
+    /// The time handlers see for a new event (`$.metadata.timestamp`).
+    public var clock: @Sendable () -> Date = Date.init
+
+    public init() {}
+}
+
+/// An aggregate's state as the spec folds it.
+public struct AggregateState: Sendable {
+    public var stream: StreamName
+    /// The state.
+    public var data: JSON
+    /// The number of events folded: the stream's length, or the version asked for.
+    public var length: Int
+    /// When the first and the last folded events were recorded; nil for a singleton without events.
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    /// The events the fold left out (a spec changed under stored events), each with why.
+    public var errors: [FoldError]
+
+    /// The `{"data", "metadata"}` object of the HTTP API's `GET /{type}/{id}`: `length`, `created_at` and
+    /// `updated_at` in Unix seconds, and `errors` when an event could not be folded.
+    public var json: JSON {
+        var metadata: [String: JSON] = ["length": .int(length)]
+        metadata["created_at"] = createdAt.map { .int($0.unixSeconds) }
+        metadata["updated_at"] = updatedAt.map { .int($0.unixSeconds) }
+        if !errors.isEmpty {
+            metadata["errors"] = .array(
+                errors.map { ["version": .int($0.version), "error": .string($0.error.description)] })
+        }
+        return ["data": data, "metadata": .object(metadata)]
+    }
+}
+
+/// Which state of an aggregate to read.
+public enum StatePoint: Sendable, Hashable {
+    /// After its last event.
+    case latest
+    /// After its first `version` events.
+    case version(Int)
+    /// After the events recorded at or before this instant.
+    case time(Date)
+}
+
+/// What storing a spec did, or would do.
+public struct SpecPut: Sendable {
+    /// The new spec's content hash.
+    public var hash: String
+    /// The version it is stored as; nil on a dry run.
+    public var version: Int?
+    /// Patterns known to backtrack badly: the time budget bounds them, but the author should know.
+    public var warnings: [SpecProblem]
+    /// On a dry run: how the stored events fold under the new spec.
+    public var dryRun: DryRun?
+}
+
+/// How the stored events fold under a spec that is not in force yet.
+public struct DryRun: Sendable {
+    /// An event the new spec cannot fold, or the first event of an aggregate type it no longer declares.
+    public struct Failure: Sendable, Hashable {
+        public var stream: StreamName
+        public var version: Int
+        public var message: String
+    }
+
+    public var streamsChecked = 0
+    public var eventsChecked = 0
+    /// Whether only the first ``EngineConfiguration/dryRunStreamLimit`` streams were folded.
+    public var sampled = false
+    public var failures: [Failure] = []
+}
+
+/// Runs a spec over an event store: the one write path of the HTTP server, the CLI and Swift programs.
+///
+/// The engine owns the stored spec (system stream `$spec:current`), the API keys (`$keys:all`) and a cache of
+/// aggregate states. A write checks each event against the spec (type, ids, actor, schema, `requires`,
+/// handler), plans its implications across aggregates, and appends everything in one atomic multi-stream
+/// append. It throws `SpecError`, `SpecValidationError`, `EventStoreError` or ``EngineError`` — each with a
+/// code — and never anything of HTTP.
+///
+/// ```swift
+/// let engine = SpecEngine(store: try SQLiteEventStore(path: "shop.sqlite"))
+/// try await engine.putSpec(try JSON(parsing: specText))
+/// let actor = EntityReference(type: "customer", id: customerID)
+/// try await engine.write(WriteRequest(aggregateType: "cart", aggregateID: cartID,
+///     events: [.init(type: "was_opened", data: ["customer_id": .string(customerID)])],
+///     metadata: EventMetadata(actor: actor)))
+/// let cart = try await engine.state(of: "cart", cartID)
+/// ```
+public final class SpecEngine: Sendable {
+    public let store: any EventStore
+    public let configuration: EngineConfiguration
+    public let keys: APIKeys
+    let specs: SpecStore
+    let states: AggregateStates
+    private let writer: EventWriter
+    let logger: Logger
+
+    /// `metrics`: where the engine's metrics go (appends, folds, the state cache); dropped by default.
+    public init(
+        store: any EventStore, configuration: EngineConfiguration = EngineConfiguration(),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger = Logger(label: "evident.engine", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = EngineMetrics(factory: metrics)
+        specs = SpecStore(
+            store: store, limits: configuration.specLimits, refreshInterval: configuration.specRefreshInterval)
+        keys = APIKeys(store: store)
+        states = AggregateStates(store: store, capacityBytes: configuration.stateCacheBytes, metrics: metrics)
+        writer = EventWriter(store: store, states: states, metrics: metrics, clock: configuration.clock)
+    }
+
+    // MARK: The spec
+
+    /// The spec in force; fails with ``EngineError/Code/noSpec`` before one is stored.
+    public func currentSpec() async throws -> SpecVersion {
+        try await specs.current()
+    }
+
+    /// Compiles `document` with the engine's limits and stores it as the next spec version (unless it is the
+    /// version in force), or with `dryRun` only reports how the stored events fold under it. Throws
+    /// `SpecValidationError` with every problem when the document is not a valid spec.
+    @discardableResult
+    public func putSpec(_ document: JSON, dryRun: Bool = false) async throws -> SpecPut {
+        try await putSpec(try CompiledSpec(document, limits: configuration.specLimits), dryRun: dryRun)
+    }
+
+    @discardableResult
+    public func putSpec(_ spec: CompiledSpec, dryRun: Bool = false) async throws -> SpecPut {
+        if dryRun {
+            return SpecPut(
+                hash: spec.contentHash, version: nil, warnings: spec.warnings, dryRun: try await self.dryRun(spec))
+        }
+        let stored = try await specs.store(spec)
+        return SpecPut(hash: stored.spec.contentHash, version: stored.version, warnings: spec.warnings)
+    }
+
+    // MARK: Writing
+
+    /// Checks and appends a write, with its implied events; an idempotent retry returns the first result.
+    @discardableResult
+    public func write(_ request: WriteRequest) async throws -> WriteOutcome {
+        try await writer.write(request, spec: try await specs.current())
+    }
+
+    // MARK: Reading
+
+    /// The state of an aggregate, now or in the past. A read after a write sees the write. `cached: false`
+    /// folds every event again (after a change of the state's code, say). Fails with
+    /// ``EngineError/Code/aggregateNotFound`` when the aggregate has no events and is not a singleton.
+    public func state(of type: String, _ id: String, at point: StatePoint = .latest, cached: Bool = true)
+        async throws -> AggregateState
+    {
+        let (current, compiled, stream) = try await resolve(type, id)
+        let folded =
+            switch point {
+            case .latest:
+                try await states.current(stream, type: compiled, specHash: current.spec.contentHash, cached: cached)
+            case .version(let version):
+                try await states.past(stream, type: compiled, upTo: .version(version))
+            case .time(let instant):
+                try await states.past(stream, type: compiled, upTo: .recordedAt(instant))
+            }
+        let result = folded.result
+        guard result.version > 0 || current.spec.singletons.contains(stream.id) else {
+            throw EngineError(.aggregateNotFound, "\(stream) has no events.", details: ["length": 0])
+        }
+        return AggregateState(
+            stream: stream, data: result.state, length: result.version, createdAt: folded.createdAt,
+            updatedAt: folded.updatedAt, errors: result.errors)
+    }
+
+    /// The number of events of an aggregate.
+    public func length(of type: String, _ id: String) async throws -> Int {
+        let (_, _, stream) = try await resolve(type, id)
+        return try await store.streamInfo(stream)?.length ?? 0
+    }
+
+    /// Up to `limit` events of an aggregate, from version `from`.
+    public func events(of type: String, _ id: String, from version: Int = 1, limit: Int) async throws
+        -> [RecordedEvent]
+    {
+        let (_, _, stream) = try await resolve(type, id)
+        return try await store.readStream(stream, from: version, direction: .forward, limit: limit)
+    }
+
+    /// The spec in force, the aggregate type and the stream that `type` and `id` name.
+    private func resolve(_ type: String, _ id: String) async throws -> (SpecVersion, CompiledAggregateType, StreamName)
+    {
+        let current = try await specs.current()
+        let compiled = try current.spec.requireAggregateType(type)
+        let stream = try StreamName(category: compiled.name, id: try current.spec.normalizedIdentifier(id))
+        return (current, compiled, stream)
+    }
+
+    /// Folds the stored events of every aggregate (up to ``EngineConfiguration/dryRunStreamLimit`` streams)
+    /// under `spec` and reports those it cannot fold, without switching to it.
+    private func dryRun(_ spec: CompiledSpec) async throws -> DryRun {
+        var report = DryRun()
+        var folds: [StreamName: FoldResult] = [:]
+        var removedTypes: Set<String> = []
+        var cursor: Int64 = 0
+        while true {
+            let page = try await store.readLog(
+                after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: AggregateStates.pageSize)
+            guard let last = page.last else { break }
+            try SpecLimits.checkDeadline()
+            cursor = last.position
+            for event in page {
+                guard let type = spec.aggregateType(event.stream.category) else {
+                    if removedTypes.insert(event.stream.category).inserted {
+                        report.failures.append(
+                            .init(
+                                stream: event.stream, version: event.version,
+                                message: "the new spec has no aggregate type '\(event.stream.category)'"))
+                    }
+                    continue
+                }
+                guard folds[event.stream] != nil || folds.count < configuration.dryRunStreamLimit else {
+                    report.sampled = true
+                    continue
+                }
+                report.eventsChecked += 1
+                let before = folds[event.stream] ?? FoldResult(state: CompiledAggregateType.initialState)
+                let after = type.fold([event], onto: before)
+                for error in after.errors.dropFirst(before.errors.count) {
+                    report.failures.append(
+                        .init(stream: event.stream, version: error.version, message: error.error.description))
+                }
+                folds[event.stream] = after
+            }
+        }
+        report.streamsChecked = folds.count
+        return report
+    }
+}
