@@ -60,6 +60,7 @@ final class SpecStore: Sendable {
         do {
             result = try await store.append([event], to: Self.stream, expectedVersion: .exact(version))
         } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+            _ = try? await self.current(force: true)  // the winner's version, for the next request
             throw EngineError(
                 .specChanged,
                 "Another writer stored a spec version while this one was being stored; read the spec in force "

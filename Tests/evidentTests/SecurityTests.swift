@@ -1,5 +1,6 @@
 import Evident
 import EvidentServer
+import EvidentEngine
 import EvidentSQLite
 import EvidentTesting
 import Foundation
@@ -37,13 +38,13 @@ struct SecurityTests {
         #expect(declarations.count >= 14, "the routes were not all listed")
         var checked = 0
         for route in declarations {
-            let path = route.path.replacingOccurrences(of: ":type", with: "cart")
-                .replacingOccurrences(of: ":id", with: route.path.hasPrefix("/_keys") ? "0123456789ab" : ProbeSpec.id())
-                .replacingOccurrences(of: ":event", with: "was_opened")
+            let path = route.path.replacingOccurrences(of: "{type}", with: "cart")
+                .replacingOccurrences(of: "{id}", with: route.path.hasPrefix("/_keys") ? "0123456789ab" : ProbeSpec.id())
+                .replacingOccurrences(of: "{event}", with: "was_opened")
             let body: String? =
                 switch route.method {
                 case .post where route.path == "/_keys": #"{"scope": "admin"}"#
-                case .post where route.path == "/:type/:id":
+                case .post where route.path == "/{type}/{id}":
                     #"{"events": [{"type": "was_opened", "data": {"customer_id": "c"}}], "metadata": \#(ServeLiveTests.actor)}"#
                 case .post: #"{"data": {"customer_id": "c"}, "metadata": \#(ServeLiveTests.actor)}"#
                 case .put: shop

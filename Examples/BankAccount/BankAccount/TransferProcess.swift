@@ -1,3 +1,4 @@
+import Foundation
 public import Evident
 
 /// The process manager of transfers: when money leaves one account, it credits the other; when the other

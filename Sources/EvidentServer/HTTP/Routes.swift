@@ -20,7 +20,7 @@ public enum RouteAccess: Sendable, Hashable, CustomStringConvertible {
 /// One route of the API and who may call it.
 public struct RouteDeclaration: Sendable, Hashable {
     public var method: HTTPRequest.Method
-    /// The path as the router writes it, such as `/_keys/:id`.
+    /// The path as the router describes it, such as `/_keys/{id}`.
     public var path: String
     public var access: RouteAccess
 }

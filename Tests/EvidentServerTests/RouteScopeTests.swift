@@ -1,0 +1,31 @@
+import EvidentEngine
+import EvidentServer
+import Hummingbird
+import Testing
+
+@Suite("Route scopes")
+struct RouteScopeTests {
+    /// Who may call each route: the authorization matrix of docs/security.md.
+    static let matrix: [String: RouteAccess] = [
+        "GET /_health": .open, "GET /_openapi.json": .open,
+        "GET /_metrics": .scope(.read), "GET /_spec": .scope(.read), "GET /_log": .scope(.read),
+        "GET /_log/stream": .scope(.read), "GET /{type}/{id}": .scope(.read), "GET /{type}/{id}/length": .scope(.read),
+        "GET /{type}/{id}/events": .scope(.read),
+        "POST /{type}/{id}/{event}": .scope(.write), "POST /{type}/{id}": .scope(.write),
+        "PUT /_spec": .scope(.admin), "GET /_keys": .scope(.admin), "POST /_keys": .scope(.admin),
+        "DELETE /_keys/{id}": .scope(.admin),
+    ]
+
+    @Test("every route of the router was declared in a group with its scope, the one the matrix expects")
+    func everyRouteHasItsScope() async throws {
+        let server = try await TestServer().server
+        let routed = server.makeRouter().routes.map { "\($0.method) \($0.path)" }
+        let declared = Dictionary(
+            server.routeDeclarations.map { ("\($0.method) \($0.path)", $0.access) }, uniquingKeysWith: { $1 })
+        for route in routed {
+            #expect(declared[route] != nil, "\(route) is routed without a declared scope")
+        }
+        #expect(routed.count == declared.count, "a declared route is not routed, or one is declared twice")
+        #expect(declared == Self.matrix)
+    }
+}
