@@ -31,6 +31,13 @@ struct CommandLineTests {
 
         let past = try EvidentBinary.run(["read", "order:42", "--at", "0"], in: directory.path)
         #expect(past.status == 0 && past.output.isEmpty)
+        #expect(past.error == "no events in order:42 recorded at or before 0\n")
+        let pastJSON = try EvidentBinary.run(["read", "order:42", "--at", "0", "--json"], in: directory.path)
+        #expect(pastJSON.status == 0 && pastJSON.output.isEmpty && pastJSON.error.isEmpty)
+
+        let unknownKey = try EvidentBinary.run(["keys", "revoke", "nosuch"], in: directory.path)
+        #expect(unknownKey.status == 1, "not found is 1; 64 is a bad command line")
+        #expect(unknownKey.error == "error: No API key with id 'nosuch'.\n")
 
         let log = try EvidentBinary.run(["log", "--after", "1", "--type", "was_paid"], in: directory.path)
         #expect(log.output.split(separator: "\n").count == 1 && log.output.contains("order:42 v2"))

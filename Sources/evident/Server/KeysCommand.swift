@@ -54,7 +54,8 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Revoke a key by its id.",
             discussion: """
                 The last admin key is revoked only with --force: without an admin key nobody can manage keys or \
-                the spec over HTTP, and a loopback server with no key left at all is open to every local client.
+                the spec over HTTP, and a loopback server with no key left at all is open to every local client. \
+                An id that names no key exits 1.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -70,7 +71,9 @@ struct KeysCommand: AsyncParsableCommand {
             case .revoked:
                 Output.line("Revoked \(id)")
             case .unknown:
-                throw ValidationError("No API key with id '\(id)'.")
+                // Not a bad command line (64): the id is well-formed, the database holds no such key.
+                FileHandle.standardError.write(Data("error: No API key with id '\(id)'.\n".utf8))
+                throw ExitCode(1)
             case .lastAdminKey:
                 throw ValidationError(
                     "Key '\(id)' is the last admin key; create another first, or pass --force to revoke it anyway.")

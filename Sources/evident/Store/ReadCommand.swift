@@ -46,8 +46,20 @@ struct ReadCommand: AsyncParsableCommand {
                 stream, from: from ?? (backward ? Int.max : 1), direction: backward ? .backward : .forward,
                 limit: limit ?? Int(Int32.max))
         }
+        if events.isEmpty, !self.store.json {
+            // Say so, where a pipe reading standard output does not see it; --json prints nothing, as before.
+            FileHandle.standardError.write(Data("no events in \(stream)\(filterDescription)\n".utf8))
+        }
         for event in events {
             if self.store.json { Output.line(event.json) } else { Output.line(Output.text(event, showStream: false)) }
         }
+    }
+
+    /// The options that narrowed the read, as the message of an empty read names them.
+    private var filterDescription: String {
+        var parts: [String] = []
+        if let from { parts.append("from version \(from)") }
+        if let at { parts.append("recorded at or before \(at)") }
+        return parts.isEmpty ? "" : " " + parts.joined(separator: ", ")
     }
 }
