@@ -4,7 +4,7 @@ import EvidentTesting
 import Foundation
 import Testing
 
-/// Kills real writer processes with SIGKILL at random moments and checks that nothing acknowledged is lost
+/// Kills real writer processes with SIGKILL at random points of their work and checks that nothing acknowledged is lost
 /// and nothing is half-written.
 @Suite("Crash safety", .serialized)
 struct CrashSafetyTests {
@@ -15,32 +15,23 @@ struct CrashSafetyTests {
         var batch: String
     }
 
-    /// Starts `crash-writer` processes on `database`, kills them all with SIGKILL after `delay`, and
-    /// returns the acknowledgements they printed.
-    func runAndKill(database: String, processes: Int, delay: Duration, directory: TemporaryDirectory) async throws
-        -> [Ack]
-    {
-        var running: [(Process, String)] = []
-        for index in 0..<processes {
-            let outputPath = directory.file("acks-\(UUID())-\(index).txt")
-            FileManager.default.createFile(atPath: outputPath, contents: nil)
-            let process = Process()
-            process.executableURL = EvidentBinary.url
-            process.arguments = ["crash-writer", "--db", database, "--writers", "4"]
-            process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            running.append((process, outputPath))
+    /// Starts `crash-writer` processes on `database`, waits until each has printed `acknowledged` appends,
+    /// kills them with SIGKILL, and returns the acknowledgements they printed. They never stop on their own,
+    /// so each kill lands while they write.
+    func runAndKill(database: String, processes: Int, acknowledged: Int) async throws -> [Ack] {
+        let writers = try (0..<processes).map { _ in
+            try BackgroundEvident(["crash-writer", "--db", database, "--writers", "4"])
         }
-        try await Task.sleep(for: delay)
-        for (process, _) in running { kill(process.processIdentifier, SIGKILL) }
+        // All are writing before any is killed.
+        for writer in writers {
+            try await writer.waitForLines("\(acknowledged) acknowledged appends") { $0.count >= acknowledged }
+        }
         var acks: [Ack] = []
-        for (process, outputPath) in running {
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "the writer died before it was killed")
-            let text = try String(contentsOfFile: outputPath, encoding: .utf8)
+        for writer in writers {
+            writer.kill()
+            #expect(writer.process.terminationReason == .uncaughtSignal, "the writer died before it was killed")
             // Only whole lines count: a line cut by the kill was never fully printed.
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            for line in writer.output.lines.current.complete {
                 let fields = line.split(separator: " ")
                 try #require(fields.count == 5 && fields[0] == "ack", "unexpected output: \(line)")
                 acks.append(
@@ -59,12 +50,12 @@ struct CrashSafetyTests {
         var acks: [Ack] = []
         var generator = SystemRandomNumberGenerator()
         for round in 0..<12 {
-            // Every third round, two processes write to the same file at once.
+            // Every third round, two processes write to the same file at once. Each is killed after a random
+            // number of acknowledged appends, so at a different point of its work every round.
             let processes = round % 3 == 2 ? 2 : 1
-            let delay = Duration.milliseconds(Int.random(in: 150...900, using: &generator))
-            acks += try await runAndKill(database: database, processes: processes, delay: delay, directory: directory)
+            let acknowledged = Int.random(in: 10...150, using: &generator)
+            acks += try await runAndKill(database: database, processes: processes, acknowledged: acknowledged)
         }
-        #expect(acks.count > 100, "the writers acknowledged too few appends to prove anything")
 
         let store = try SQLiteEventStore(path: database)
         var events: [RecordedEvent] = []

@@ -29,27 +29,36 @@ struct ProjectionCrashTests {
         let database = directory.file("projection.sqlite")
         _ = try worker(database, ["--seed", "4000"])
         var generator = SystemRandomNumberGenerator()
-        var killedMidRun = 0
         for round in 0..<8 {
-            let process = Process()
-            process.executableURL = EvidentBinary.url
-            process.arguments = ["projection-worker", "--db", database, "--name", "live", "--page-size", "20"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...600, using: &generator)))
+            let before = try status(try worker(database, ["--name", "live", "--dump"])).checkpoint
+            let runner = try BackgroundEvident([
+                "projection-worker", "--db", database, "--name", "live", "--page-size", "20", "--progress",
+            ])
+            // The runner prints each checkpoint it commits. It is killed once it has committed a random number
+            // of batches: never before it has started, and with most of the log still ahead of it (each round
+            // moves it a few batches of 20 through a log of 4,000 or more).
+            let batches = Int.random(in: 1...4, using: &generator)
+            var seeder: BackgroundEvident?
             if round.isMultiple(of: 2) {
-                // New events while the runner follows the log live.
-                _ = try worker(database, ["--seed", "200"])
+                // New events appended while the runner works (unless the kill comes before the seeder's first
+                // append: their overlap is not what this test guarantees).
+                try await runner.waitForLines("a first committed batch") { !$0.isEmpty }
+                seeder = try BackgroundEvident(["projection-worker", "--db", database, "--seed", "200"])
             }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "the runner died before it was killed")
+            let progress = try await runner.kill(once: "\(batches) committed batches") { $0.count >= batches }
+            #expect(runner.process.terminationReason == .uncaughtSignal, "the runner died before it was killed")
+            if let seeder {
+                try await seeder.waitForExit()
+                #expect(seeder.process.terminationStatus == 0, "seeding failed: \(seeder.error.text)")
+            }
+            let announced = try #require(progress.last.flatMap { Int($0.split(separator: " ").last ?? "") })
             let (checkpoint, head, parked) = try status(try worker(database, ["--name", "live", "--dump"]))
             #expect(parked == 0, "an event was applied twice (its position was refused) or failed")
-            if checkpoint > 0 && checkpoint < head { killedMidRun += 1 }
+            #expect(checkpoint >= announced, "round \(round): checkpoint \(announced) was printed once committed")
+            #expect(
+                checkpoint > before && checkpoint < head,
+                "round \(round): killed at checkpoint \(checkpoint) of \(head) (from \(before)), not mid-run")
         }
-        #expect(killedMidRun >= 2, "the runner was rarely killed mid-run; the test proves little")
 
         _ = try worker(database, ["--name", "live", "--until-caught-up"])
         let resumed = try worker(database, ["--name", "live", "--dump"])

@@ -78,45 +78,30 @@ enum RawHTTP {
 
 /// A running `evident serve` process on a free port.
 final class ServerProcess {
-    let process = Process()
+    let server: BackgroundEvident
     let port: Int
-    let logPath: String
+
+    var process: Process { server.process }
 
     init(directory: TemporaryDirectory, spec: String?, extraArguments: [String] = []) throws {
-        logPath = directory.file("serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = EvidentBinary.url
-        process.arguments =
+        server = try BackgroundEvident(
             ["serve", "--db", directory.file("evident.sqlite"), "--port", "0"]
-            + (spec.map { ["--spec", $0] } ?? []) + extraArguments
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+                + (spec.map { ["--spec", $0] } ?? []) + extraArguments)
         // The server logs its URL once it listens.
-        let deadline = Date().addingTimeInterval(30)
-        var found: Int?
-        while found == nil, Date() < deadline, process.isRunning {
-            Thread.sleep(forTimeInterval: 0.05)
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = log.range(of: "url=http://127.0.0.1:") {
-                found = Int(log[range.upperBound...].prefix { $0.isNumber })
-            }
+        let marker = "url=http://127.0.0.1:"
+        let lines = try server.waitForLinesBlocking(on: \.error, "the line with its URL") {
+            $0.contains { $0.contains(marker) }
         }
-        guard let found else {
-            process.terminate()
-            throw RawHTTP.Failure(
-                description:
-                    "the server did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+        let line = lines.first { $0.contains(marker) }!
+        let range = line.range(of: marker)!
+        guard let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
+            throw RawHTTP.Failure(description: "no port in the server's line: \(line)")
         }
-        port = found
+        self.port = port
     }
 
+    /// Sends `signal`, then waits for the server to exit.
     func kill(signal: Int32 = SIGKILL) {
-        Glibc.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-    }
-
-    deinit {
-        if process.isRunning { kill() }
+        server.kill(signal: signal)
     }
 }

@@ -125,6 +125,34 @@ final class HeldSocket: Sendable {
         return false
     }
 
+    /// Reads until what the server sent contains `marker` and returns it; nil if the connection closes first
+    /// or `timeout` seconds pass (a bound for a failing test, not a measurement).
+    func read(until marker: String, timeout: Double) -> String? {
+        var time = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = Date().addingTimeInterval(timeout)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while Date() < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0 {
+                received += buffer[0..<count]
+                let text = String(decoding: received, as: UTF8.self)
+                if text.contains(marker) { return text }
+            } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// Whether the server has sent anything or closed the connection (without waiting or reading it).
+    var hasAnswered: Bool {
+        var byte: UInt8 = 0
+        let count = recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        return count >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
     /// Whether the server has closed the connection already (without waiting).
     var isClosedByServer: Bool {
         var buffer: UInt8 = 0

@@ -257,6 +257,8 @@ struct SecurityTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(cpuSeconds(of: server.process.processIdentifier) >= busy, "the requests never started")
+        let answered = sockets.filter(\.hasAnswered).count
+        #expect(answered == 0, "\(answered) requests were answered before SIGTERM: they were not stuck")
         let start = Date()
         server.kill(signal: SIGTERM)
         let elapsed = Date().timeIntervalSince(start)

@@ -27,9 +27,9 @@ struct ServeLiveTests {
         }
     }
 
-    /// Writers post to their own (open) carts until the server dies; returns every write answered 201.
-    static func writeUntilKilled(port: Int, carts: [String]) async -> [Acknowledged] {
-        let acknowledged = Locked<[Acknowledged]>([])
+    /// Writers post to their own (open) carts until the server dies; every write answered 201 is added to
+    /// `acknowledged` as it comes.
+    static func writeUntilKilled(port: Int, carts: [String], acknowledged: Watched<[Acknowledged]>) async {
         await onThreads(carts.count) { index in
             let cart = carts[index]
             while true {
@@ -41,13 +41,12 @@ struct ServeLiveTests {
                 if answer.status == 201, let json = try? JSON(parsing: answer.body),
                     let version = json["version"]?.number, let position = json["position"]?.number
                 {
-                    acknowledged.withLock {
+                    acknowledged.update {
                         $0.append(Acknowledged(cart: cart, version: Int(version), position: Int(position)))
                     }
                 }
             }
         }
-        return acknowledged.withLock { $0 }
     }
 
     @Test("every write answered 201 survives SIGKILL of the server")
@@ -59,12 +58,17 @@ struct ServeLiveTests {
             let carts = (0..<4).map { _ in UUID().uuidString.lowercased() }
             let port = server.port
             try Self.open(carts, port: port)
-            async let writes = Self.writeUntilKilled(port: port, carts: carts)
-            try await Task.sleep(for: .milliseconds(Int.random(in: 400...900)))
+            // The server is killed once it has answered a random number of writes 201: while the writers are
+            // at work, whatever the machine's speed.
+            let target = Int.random(in: 10...60)
+            let written = Watched<[Acknowledged]>([])
+            async let writes: Void = Self.writeUntilKilled(port: port, carts: carts, acknowledged: written)
+            let reached = await written.wait(timeout: .seconds(120)) { $0.count >= target }.held
             server.kill()
-            acknowledged += await writes
+            await writes
+            try #require(reached, "round \(round): the server answered \(written.current.count) writes, not \(target)")
+            acknowledged += written.current
         }
-        #expect(acknowledged.count > 20, "too few writes were acknowledged to prove anything")
 
         let server = try ServerProcess(directory: directory, spec: nil)
         for (cart, writes) in Dictionary(grouping: acknowledged, by: \.cart) {
@@ -86,10 +90,11 @@ struct ServeLiveTests {
         let server = try ServerProcess(directory: directory, spec: Self.shopSpec)
         let health = try RawHTTP.request(port: server.port, method: "GET", path: "/_health")
         #expect(health.status == 200)
-        // A live feed is open: shutdown must end it rather than wait for it.
-        let port = server.port
-        Thread.detachNewThread { _ = try? RawHTTP.request(port: port, method: "GET", path: "/_log/stream") }
-        try await Task.sleep(for: .milliseconds(200))
+        // A live feed is open (its response has begun): shutdown must end it rather than wait for it.
+        let feed = try HeldSocket(port: server.port)
+        feed.send("GET /_log/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let head = feed.read(until: "\r\n\r\n", timeout: 120)
+        #expect(head?.hasPrefix("HTTP/1.1 200") == true, "the live feed did not open: \(head ?? "no answer")")
         let start = Date()
         server.kill(signal: SIGTERM)
         #expect(server.process.terminationReason == .exit)

@@ -31,6 +31,9 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
     @Flag(help: "Print the read model, one JSON object per stream, then the checkpoint, and exit.")
     var dump = false
 
+    @Flag(help: "Print `checkpoint N` on standard output each time a batch and its checkpoint are committed.")
+    var progress = false
+
     func run() async throws {
         let store = try SQLiteEventStore(path: self.store.db)
         if let seed {
@@ -46,7 +49,9 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
         var configuration = ProjectionRunnerConfiguration()
         configuration.pageSize = pageSize
         configuration.pollInterval = .milliseconds(50)
-        let runner = store.projectionRunner(for: projection, configuration: configuration)
+        let consumer = SQLiteProjectionConsumer(projection: projection, store: store)
+        let runner = ProjectionRunner(
+            store: store, consumer: progress ? ProgressReporting(consumer) : consumer, configuration: configuration)
         if dump {
             let status = try await runner.status()
             for line in try projection.rows(store.path) { Output.line(line) }
@@ -61,6 +66,33 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
         } else {
             try await runner.run()
         }
+    }
+}
+
+/// A consumer that prints each checkpoint once it is committed: the signal a test waits for before it kills
+/// the runner, so the kill lands while the runner is at work.
+struct ProgressReporting: CatchUpConsumer {
+    let consumer: any CatchUpConsumer
+
+    init(_ consumer: any CatchUpConsumer) { self.consumer = consumer }
+
+    var name: String { consumer.name }
+    var filter: LogFilter { consumer.filter }
+    var isRebuildable: Bool { consumer.isRebuildable }
+    func checkpoint() async throws -> Int64 { try await consumer.checkpoint() }
+    func parkedEvents() async throws -> [ParkedEvent] { try await consumer.parkedEvents() }
+    func replay(_ event: RecordedEvent) async throws { try await consumer.replay(event) }
+    func reset() async throws { try await consumer.reset() }
+
+    func handle(_ events: [RecordedEvent], through position: Int64) async throws {
+        try await consumer.handle(events, through: position)
+        // One write(2) of a short line, unbuffered: the reader sees it as soon as the commit is done.
+        Output.line("checkpoint \(position)")
+    }
+
+    func park(_ event: RecordedEvent, error: any Error, attempts: Int) async throws {
+        try await consumer.park(event, error: error, attempts: attempts)
+        Output.line("checkpoint \(try await consumer.checkpoint())")
     }
 }
 
