@@ -67,20 +67,15 @@ struct CommandLineTests {
     func follow() async throws {
         let directory = try TemporaryDirectory()
         _ = try EvidentBinary.run(["append", "order:1", "was_placed"], in: directory.path)
-        let process = Process()
-        process.executableURL = EvidentBinary.url
-        process.arguments = ["log", "--follow", "--limit", "3", "--db", directory.file("evident.sqlite")]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        try await Task.sleep(for: .milliseconds(300))
+        let follower = try BackgroundEvident(["log", "--follow", "--limit", "3", "--db", directory.file("evident.sqlite")])
+        // The stored event first; the next two are appended while it follows.
+        try await follower.waitForLines("the stored event") { !$0.isEmpty }
         _ = try EvidentBinary.run(["append", "order:1", "was_paid"], in: directory.path)
         _ = try EvidentBinary.run(["append", "order:2", "was_placed"], in: directory.path)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        try await follower.waitForExit()
+        #expect(follower.process.terminationStatus == 0)
         #expect(
-            text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true)[0] } == [
+            follower.output.lines.current.complete.map { $0.split(separator: " ", omittingEmptySubsequences: true)[0] } == [
                 "1", "2", "3",
             ])
     }
