@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "evident", targets: ["evident"]),
         .executable(name: "bank-account-example", targets: ["bank-account-example"]),
         .executable(name: "shopping-cart-example", targets: ["shopping-cart-example"]),
+        .executable(name: "spec-engine-example", targets: ["spec-engine-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -121,10 +122,18 @@ let package = Package(
             ],
             path: "Examples/ShoppingCart/Main", swiftSettings: upcomingFeatures
         ),
+        .target(
+            name: "TicketSpec", dependencies: ["Evident", "EvidentEngine", "EvidentSpec"], path: "Examples/SpecEngine/TicketSpec",
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "spec-engine-example", dependencies: ["TicketSpec", "EvidentSQLite"],
+            path: "Examples/SpecEngine/Main", swiftSettings: upcomingFeatures
+        ),
         .testTarget(
             name: "ExamplesTests",
             dependencies: [
-                "BankAccount", "ShoppingCart", "Evident", "EvidentSQLite", "EvidentTesting",
+                "BankAccount", "ShoppingCart", "TicketSpec", "Evident", "EvidentSQLite", "EvidentTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcomingFeatures

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # HTTP load on loopback against a release build of `evident serve` running the example shop spec:
 # writes of one event each to 1,000 carts, then reads of those carts, at 64 connections (wrk, from Debian).
+# Each workload has a floor measured in the same run: the same server answering `/_bench/floor` with a constant
+# body of the size of the workload's answers, doing no other work. The last lines give each workload's median
+# of the runs and its fraction of the floor's median.
 # Usage: scripts/bench-http.sh [--connections 64] [--duration 10] [--runs 3]
 # EVIDENT_BUILD_PATH chooses the build folder (default .build).
 set -euo pipefail
@@ -20,7 +23,7 @@ swift build -c release --product evident --scratch-path "$build" >&2
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 "$build/release/evident" serve --spec Examples/specs/shop.json --db "$work/evident.sqlite" --port 0 \
-    --log-level notice 2> "$work/serve.log" &
+    --log-level notice --benchmark-floor 2> "$work/serve.log" &
 server=$!
 for _ in $(seq 100); do
     port=$(grep -o "url=http://127.0.0.1:[0-9]*" "$work/serve.log" | grep -o "[0-9]*$" || true)
@@ -41,11 +44,31 @@ with open(path, "w") as ids:
         response = connection.getresponse(); response.read()
         assert response.status == 201, response.status
         ids.write(cart + "\n")
+# The sizes of a write's and a read's answers, for the floor.
+connection.request("POST", f"/cart/{cart}/item_was_added", json.dumps({"data": {"sku": "tea", "quantity": 1, "unit_price": 4.5}, "metadata": {"actor": actor}}))
+write = connection.getresponse().read()
+connection.request("GET", f"/cart/{cart}")
+read = connection.getresponse().read()
+with open(path + ".sizes", "w") as sizes:
+    sizes.write(f"{len(write)} {len(read)}\n")
 PY
-for workload in write read; do
+read -r EVIDENT_BENCH_WRITE_BYTES EVIDENT_BENCH_READ_BYTES < "$EVIDENT_BENCH_IDS.sizes"
+export EVIDENT_BENCH_WRITE_BYTES EVIDENT_BENCH_READ_BYTES
+for workload in write write_floor read read_floor; do
     cat "scripts/bench-http/$workload.lua" scripts/bench-http/report.lua > "$work/$workload.lua"
     for run in $(seq "$runs"); do
         line=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$work/$workload.lua" "http://127.0.0.1:$port" | tail -1)
         echo "{\"workload\":\"http_$workload\",\"connections\":$connections,\"run\":$run,${line#\{}"
     done
-done
+done | tee "$work/runs.jsonl"
+python3 - "$work/runs.jsonl" <<'PY'
+import json, statistics, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+def median(workload, key):
+    values = [run[key] if key != "p99" else run["latency_ms"]["p99"] for run in runs if run["workload"] == workload]
+    return statistics.median(values)
+for workload in ("http_write", "http_read"):
+    rate, floor = median(workload, "requests_per_second"), median(workload + "_floor", "requests_per_second")
+    print(json.dumps({"workload": workload, "median_requests_per_second": rate, "median_p99_ms": median(workload, "p99"),
+                      "floor_requests_per_second": floor, "fraction_of_floor": round(rate / floor, 3)}))
+PY

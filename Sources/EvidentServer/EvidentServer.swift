@@ -63,8 +63,12 @@ public struct EvidentServer: Sendable {
             addServerReads(&routes)
             addLogRoutes(&routes)
             addAggregateReads(&routes)
+            if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }
         }
-        routes.group(.scope(.write), addWriteRoutes)
+        routes.group(.scope(.write)) { routes in
+            addWriteRoutes(&routes)
+            if configuration.benchmarkFloor { addFloorRoute(.post, &routes) }
+        }
         routes.group(.scope(.admin), addAdministrationRoutes)
         return routes
     }

@@ -33,5 +33,9 @@ public struct ServerConfiguration: Sendable {
     /// How long SIGTERM waits for requests in progress before it cancels them. 5 s.
     public var shutdownGracePeriod: Duration = .seconds(5)
 
+    /// Whether the server answers `GET` and `POST /_bench/floor?bytes=N` with a constant body of N bytes: the
+    /// floor `scripts/bench-http.sh` measures the API against (the same server, doing no work). Off by default.
+    public var benchmarkFloor = false
+
     public init() {}
 }

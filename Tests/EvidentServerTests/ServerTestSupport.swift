@@ -20,7 +20,14 @@ struct TestServer {
     let server: EvidentServer
     let directory: TemporaryDirectory
 
-    init(configuration: ServerConfiguration = ServerConfiguration(), spec: CompiledSpec? = TestServer.shopSpec)
+    /// The defaults, but a request timeout no busy test machine reaches: a test of the timeout sets its own.
+    static var configuration: ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.requestTimeout = .seconds(600)
+        return configuration
+    }
+
+    init(configuration: ServerConfiguration = TestServer.configuration, spec: CompiledSpec? = TestServer.shopSpec)
         async throws
     {
         directory = try TemporaryDirectory(prefix: "evident-server-tests")

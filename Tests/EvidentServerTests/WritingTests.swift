@@ -167,7 +167,7 @@ struct WritingTests {
 
     @Test("a body over the limit is 413")
     func bodyLimit() async throws {
-        var configuration = ServerConfiguration()
+        var configuration = TestServer.configuration
         configuration.maximumBodySize = 2_048
         try await TestServer(configuration: configuration).test { client in
             let big = Fixture.event(["customer_id": .string(String(repeating: "x", count: 4_096))])

@@ -81,6 +81,24 @@ extension EvidentServer {
     }
 }
 
+extension EvidentServer {
+    /// `/_bench/floor?bytes=N`: a constant body of N bytes (at most 1 MiB), after reading the request's body
+    /// like a write does; see ``ServerConfiguration/benchmarkFloor``.
+    func addFloorRoute(_ method: HTTPRequest.Method, _ routes: inout Routes.Group) {
+        routes.on(method, "/_bench/floor") { request, _ in
+            var request = request
+            if method == .post { _ = try await request.jsonBody(limit: configuration.maximumBodySize) }
+            let size = try request.integerQuery("bytes", in: 2...(1 << 20)) ?? 2
+            var body = [UInt8](repeating: UInt8(ascii: " "), count: size)
+            body[0] = UInt8(ascii: "{")
+            body[size - 1] = UInt8(ascii: "}")
+            return Response(
+                status: method == .post ? .created : .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+    }
+}
+
 extension SpecPut {
     /// The answer of `PUT /_spec`: the version and hash stored, or the dry run's report; with `warnings` when
     /// there are some.

@@ -90,6 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "ms"))
     var patternBudgetMs: Int?
 
+    @Flag(help: .hidden)
+    var benchmarkFloor = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ variable: String) -> String? { flag ?? environment[variable] }
@@ -146,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
                     + "the limit less \(FileLimit.reserved) for the database and logs); raise it with `ulimit -n`.")
         }
         configuration.maximumConnections = requestedConnections
+        configuration.benchmarkFloor = benchmarkFloor
         var storeConfiguration = SQLiteEventStoreConfiguration()
         storeConfiguration.maximumStreamLength = try number(
             maxStreamLength, "EVIDENT_MAX_STREAM_LENGTH", default: 10_000, range: 1...1_000_000_000)
