@@ -11,17 +11,20 @@ import Synchronization
 /// A state folded past the spec's `maximumStateBytes` (a spec changed under stored events) is refused with
 /// `stateTooLarge` rather than served.
 final class AggregateStates: Sendable {
-    /// A folded state with the recording times of its first and last events.
+    /// A folded state with the recording times of its first and last events, and the state serialized once
+    /// it is cached, so that reads of an unchanged state do not serialize it again.
     struct Folded: Sendable {
         var result = FoldResult(state: CompiledAggregateType.initialState)
         var createdAt: Date?
         var updatedAt: Date?
+        var serializedState: [UInt8]?
 
         mutating func fold(_ events: some BidirectionalCollection<RecordedEvent>, with type: CompiledAggregateType) {
             guard let last = events.last else { return }
             if result.version == 0 { createdAt = events.first?.recordedAt }
             updatedAt = last.recordedAt
             result = type.fold(events, onto: result)
+            serializedState = nil
         }
     }
 
@@ -55,10 +58,8 @@ final class AggregateStates: Sendable {
             ? entries.withLock { $0.value(for: stream) }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
         metrics.cacheLookup(hit: known != nil)
         let folded = try await fold(stream, type: type, onto: known ?? Folded())
-        if known?.result.version != folded.result.version {
-            try remember(stream, folded, specHash: specHash, limits: type.limits)
-        }
-        return folded
+        if let known, known.result.version == folded.result.version { return known }
+        return try remember(stream, folded, specHash: specHash, limits: type.limits)
     }
 
     /// The state of `stream` up to a version or an instant; never cached.
@@ -89,10 +90,12 @@ final class AggregateStates: Sendable {
         }
     }
 
-    /// Keeps a state just folded so the next read need not fold it again; throws
-    /// `stateTooLarge` when it is larger than the spec allows.
-    func remember(_ stream: StreamName, _ folded: Folded, specHash: String, limits: SpecLimits) throws {
+    /// Keeps a state just folded, serialized, so the next read need not fold or serialize it again, and
+    /// returns it; throws `stateTooLarge` when it is larger than the spec allows.
+    func remember(_ stream: StreamName, _ folded: Folded, specHash: String, limits: SpecLimits) throws -> Folded {
+        var folded = folded
         let size = try Self.size(of: folded, stream, limits: limits)
+        folded.serializedState = folded.result.state.serialized()
         let cachedBytes = entries.withLock { entries in
             if let existing = entries.value(for: stream), existing.specHash == specHash,
                 existing.folded.result.version > folded.result.version
@@ -104,6 +107,7 @@ final class AggregateStates: Sendable {
             return entries.totalCost
         }
         metrics.cacheBytes.record(cachedBytes)
+        return folded
     }
 
     /// The serialized size of a folded state, counted no further than the limit it must stay within.

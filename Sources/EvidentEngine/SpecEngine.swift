@@ -33,10 +33,16 @@ public struct AggregateState: Sendable {
     public var updatedAt: Date?
     /// The events the fold left out (a spec changed under stored events), each with why.
     public var errors: [FoldError]
+    /// ``data`` as compact JSON with sorted keys, as `JSON.serialized()` writes it; kept with a cached state,
+    /// so reading an unchanged state serializes nothing.
+    public var serializedData: [UInt8]
 
     /// The `{"data", "metadata"}` object of the HTTP API's `GET /{type}/{id}`: `length`, `created_at` and
     /// `updated_at` in Unix seconds, and `errors` when an event could not be folded.
-    public var json: JSON {
+    public var json: JSON { ["data": data, "metadata": metadata] }
+
+    /// The `metadata` of ``json``.
+    public var metadata: JSON {
         var metadata: [String: JSON] = ["length": .int(length)]
         metadata["created_at"] = createdAt.map { .int($0.unixSeconds) }
         metadata["updated_at"] = updatedAt.map { .int($0.unixSeconds) }
@@ -44,7 +50,7 @@ public struct AggregateState: Sendable {
             metadata["errors"] = .array(
                 errors.map { ["version": .int($0.version), "error": .string($0.error.description)] })
         }
-        return ["data": data, "metadata": .object(metadata)]
+        return .object(metadata)
     }
 }
 
@@ -185,7 +191,8 @@ public final class SpecEngine: Sendable {
         }
         return AggregateState(
             stream: stream, data: result.state, length: result.version, createdAt: folded.createdAt,
-            updatedAt: folded.updatedAt, errors: result.errors)
+            updatedAt: folded.updatedAt, errors: result.errors,
+            serializedData: folded.serializedState ?? result.state.serialized())
     }
 
     /// The number of events of an aggregate.

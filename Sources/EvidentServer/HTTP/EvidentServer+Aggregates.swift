@@ -25,7 +25,17 @@ extension EvidentServer {
             let state = try await engine.state(
                 of: try context.parameter("type"), try context.parameter("id"), at: point,
                 cached: query.get("synchronous") != "true")
-            return Response.ok(state.json.object ?? [:])
+            // The envelope around the state's bytes, which a cached state keeps: keys in sorted order, as
+            // `Response.ok` writes them.
+            var body = Array(#"{"data":"#.utf8)
+            body += state.serializedData
+            body += Array(#","metadata":"#.utf8)
+            body += state.metadata.serialized()
+            body += Array(#","ok":true}"#.utf8)
+            body.append(0x0A)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
 
         routes.on(.get, "/:type/:id/length") { _, context in
