@@ -17,8 +17,12 @@ struct SpecCompiler {
     var readSlots: Set<Int> = []
     /// The event types of every aggregate type, known before any handler is compiled, for implications.
     var declaredEvents: [String: Set<String>] = [:]
+    /// Whether event schemas assert `format` (`assert_formats`, true unless the spec turns it off).
+    var assertFormats = true
 
-    static let topLevelKeys = ["aggregate_types", "agent_types", "target_types", "singletons", "modules", "$comment"]
+    static let topLevelKeys = [
+        "aggregate_types", "agent_types", "target_types", "singletons", "modules", "assert_formats", "$comment",
+    ]
     static let eventKeys = ["schema", "handler", "requires", "implications", "$comment"]
 
     init(limits: SpecLimits = .standard) {
@@ -68,6 +72,15 @@ struct SpecCompiler {
                 root.key(key),
                 "unknown key '\(key)'; a spec holds \(Self.topLevelKeys.filter { $0 != "$comment" }.joined(separator: ", "))"
             )
+        }
+        switch members["assert_formats"] {
+        case nil: assertFormats = true
+        case .bool(let flag)?: assertFormats = flag
+        case let json?:
+            report(
+                root.key("assert_formats"),
+                "must be true (event schemas check 'format', the default) or false (annotation only), not "
+                    + json.kindPhrase)
         }
         var rules = SpecRules()
         rules.agentTypes = Set(names(members["agent_types"], at: root.key("agent_types"), required: true))
@@ -207,7 +220,8 @@ struct SpecCompiler {
         var schema: JSONSchema?
         if let schemaJSON = members["schema"] {
             do {
-                let compiled = try JSONSchema(compiling: schemaJSON)
+                let compiled = try JSONSchema(
+                    compiling: schemaJSON, options: JSONSchema.Options(assertFormats: assertFormats))
                 let schemaPath = path.key("schema")
                 warnings += compiled.warnings.map {
                     SpecProblem(path: schemaPath.appending($0.path).description, message: $0.message)

@@ -3,21 +3,9 @@ import Evident
 extension SpecCompiler {
     /// `append`, `remove`, `filter`, `map`, `update_where`, `upsert`, `append_unique`: ops on the array at a
     /// target (`remove` without `where` deletes the target instead).
-    mutating func compileArrayOp(_ op: String, _ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
-        let required: [String], optional: [String]
-        switch op {
-        case "append": (required, optional) = (["target", "value"], [])
-        case "remove": (required, optional) = (["target"], ["where"])
-        case "filter": (required, optional) = (["target", "where"], [])
-        case "map": (required, optional) = (["target", "value"], ["as"])
-        case "update_where": (required, optional) = (["target", "where"], ["set", "merge"])
-        case "upsert": (required, optional) = (["target", "key", "value"], ["merge"])
-        default: (required, optional) = (["target", "value"], ["key"])  // append_unique
-        }
-        guard let arguments = arguments(json, of: op, at: path, required: required, optional: optional) else {
-            return nil
-        }
-        let allowsRoot = !(op == "remove" && arguments["where"] == nil)
+    mutating func compileArrayOp(_ op: HandlerOp, _ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
+        guard let arguments = arguments(json, of: op, at: path) else { return nil }
+        let allowsRoot = !(op == .remove && arguments["where"] == nil)
         guard let target = compileTarget(arguments["target"], at: path.key("target"), allowRoot: allowsRoot) else {
             _ = valueArgument(arguments, "value", at: path, scope: scope)
             return nil
@@ -25,7 +13,7 @@ extension SpecCompiler {
         let targetText = target.isEmpty ? "the state" : "'\(target.dotted)'"
 
         switch op {
-        case "append":
+        case .append:
             guard let value = valueArgument(arguments, "value", at: path, scope: scope) else { return nil }
             return { state, context throws(EvaluationSignal) in
                 let element = try value.evaluate(state, &context)
@@ -33,33 +21,33 @@ extension SpecCompiler {
                     try Self.withArray(&slot, op: op, target: targetText) { $0.append(element) }
                 }
             }
-        case "upsert", "append_unique":
+        case .upsert:
             let key = fieldArgument(arguments, "key", at: path)
             let merging = flagArgument(arguments, "merge", at: path)
-            guard let value = valueArgument(arguments, "value", at: path, scope: scope) else { return nil }
-            if op == "upsert" {
-                guard let key else { return nil }
-                return { state, context throws(EvaluationSignal) in
-                    let element = try value.evaluate(state, &context)
-                    guard case .object(let fields) = element, let id = fields[key] else {
-                        throw .failure("'upsert' needs an object value with the field '\(key)'")
-                    }
-                    try Self.stepThroughArray(at: target, in: state, context: &context)
-                    try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
-                        try Self.withArray(&slot, op: op, target: targetText) { elements in
-                            guard let index = elements.firstIndex(where: { $0[key] == id }) else {
-                                return elements.append(element)
-                            }
-                            guard merging, case .object(var existing) = elements[index] else {
-                                return elements[index] = element
-                            }
-                            elements[index] = .null
-                            Self.merge(fields, into: &existing, deep: false)
-                            elements[index] = .object(existing)
+            guard let value = valueArgument(arguments, "value", at: path, scope: scope), let key else { return nil }
+            return { state, context throws(EvaluationSignal) in
+                let element = try value.evaluate(state, &context)
+                guard case .object(let fields) = element, let id = fields[key] else {
+                    throw .failure("'upsert' needs an object value with the field '\(key)'")
+                }
+                try Self.stepThroughArray(at: target, in: state, context: &context)
+                try state.modify(at: target, creating: true) { slot throws(EvaluationSignal) in
+                    try Self.withArray(&slot, op: op, target: targetText) { elements in
+                        guard let index = elements.firstIndex(where: { $0[key] == id }) else {
+                            return elements.append(element)
                         }
+                        guard merging, case .object(var existing) = elements[index] else {
+                            return elements[index] = element
+                        }
+                        elements[index] = .null
+                        Self.merge(fields, into: &existing, deep: false)
+                        elements[index] = .object(existing)
                     }
                 }
             }
+        case .appendUnique:
+            let key = fieldArgument(arguments, "key", at: path)
+            guard let value = valueArgument(arguments, "value", at: path, scope: scope) else { return nil }
             return { state, context throws(EvaluationSignal) in
                 let element = try value.evaluate(state, &context)
                 let id = key.flatMap { element[$0] }
@@ -76,12 +64,14 @@ extension SpecCompiler {
                     }
                 }
             }
-        case "remove" where arguments["where"] == nil:
+        case .remove where arguments["where"] == nil:
             return { state, _ throws(EvaluationSignal) in
                 try state.modify(at: target, creating: false) { slot in slot = nil }
             }
-        default:
+        case .remove, .filter, .map, .updateWhere:
             return compileElementOp(op, arguments, target: target, targetText: targetText, at: path, scope: scope)
+        case .set, .merge, .increment, .decrement, .setAt, .mergeAt, .removeAt, .incrementAt, .conditional, .let:
+            preconditionFailure("'\(op)' is not an array op")
         }
     }
 
@@ -89,11 +79,11 @@ extension SpecCompiler {
     /// with the element bound. They evaluate everything first, then write, so a failure or a skip midway
     /// leaves the state as it was; the write happens in place once the array is no longer shared.
     private mutating func compileElementOp(
-        _ op: String, _ arguments: [String: JSON], target: [PathSegment], targetText: String, at path: SpecPath,
+        _ op: HandlerOp, _ arguments: [String: JSON], target: [PathSegment], targetText: String, at path: SpecPath,
         scope: VariableScope
     ) -> OpRunner? {
         var elementName = "item"
-        if op == "map", let json = arguments["as"] {
+        if op == .map, let json = arguments["as"] {
             guard let name = variableName(json, at: path.key("as")) else { return nil }
             elementName = name
         }
@@ -105,7 +95,7 @@ extension SpecCompiler {
         let outerReads = readSlots
         readSlots = []
         defer { readSlots.formUnion(outerReads) }
-        if op == "update_where" {
+        if op == .updateWhere {
             switch (arguments["set"], arguments["merge"]) {
             case (let set?, nil): replacement = compileValue(set, at: path.key("set"), scope: inner)
             case (nil, let merge?):
@@ -123,14 +113,14 @@ extension SpecCompiler {
             }
             return elements
         }
-        if case .match(let fields, perElement: false)? = test, op != "map", !readSlots.contains(slot) {
+        if case .match(let fields, perElement: false)? = test, op != .map, !readSlots.contains(slot) {
             return compileMatchOp(
                 op, fields, replacement: replacement, merging: merging, target: target, targetText: targetText)
         }
         switch op {
-        case "remove", "filter":
+        case .remove, .filter:
             guard let test else { return nil }
-            let removesMatches = op == "remove"
+            let removesMatches = op == .remove
             return { state, context throws(EvaluationSignal) in
                 guard let array = try elements(in: state) else { return }
                 let matches = try test.matchingIndices(in: array, slot: slot, state: state, context: &context)
@@ -149,7 +139,7 @@ extension SpecCompiler {
                     }
                 }
             }
-        case "map":
+        case .map:
             guard let value else { return nil }
             return { state, context throws(EvaluationSignal) in
                 guard let array = try elements(in: state) else { return }
@@ -163,7 +153,7 @@ extension SpecCompiler {
                 }
                 try state.modify(at: target, creating: true) { $0 = .array(result) }
             }
-        default:
+        case .updateWhere:
             guard let test, let replacement else { return nil }
             let isMerge = merging
             return { state, context throws(EvaluationSignal) in
@@ -204,6 +194,9 @@ extension SpecCompiler {
                     }
                 }
             }
+        case .set, .merge, .append, .increment, .decrement, .upsert, .appendUnique, .setAt, .mergeAt, .removeAt,
+            .incrementAt, .conditional, .let:
+            preconditionFailure("'\(op)' is not an element op")
         }
     }
 
@@ -211,11 +204,11 @@ extension SpecCompiler {
     /// replacement, do not read the element: everything is evaluated once, then the array is changed in place
     /// in one pass that cannot fail (a matching element is always an object).
     private func compileMatchOp(
-        _ op: String, _ fields: [(String, CompiledValue)], replacement: CompiledValue?, merging: Bool,
+        _ op: HandlerOp, _ fields: [(String, CompiledValue)], replacement: CompiledValue?, merging: Bool,
         target: [PathSegment], targetText: String
     ) -> OpRunner? {
-        if op == "update_where" && replacement == nil { return nil }
-        let removesMatches = op == "remove"
+        if op == .updateWhere && replacement == nil { return nil }
+        let removesMatches = op == .remove
         return { state, context throws(EvaluationSignal) in
             let expected = try ElementTest.expectedFields(fields, state: state, context: &context)
             let new = try replacement?.evaluate(state, &context)
@@ -255,7 +248,7 @@ extension SpecCompiler {
 
     /// Runs `body` on the array in `slot` (created when missing or null); fails when it holds anything else.
     static func withArray(
-        _ slot: inout JSON?, op: String, target: String, _ body: (inout [JSON]) -> Void
+        _ slot: inout JSON?, op: HandlerOp, target: String, _ body: (inout [JSON]) -> Void
     ) throws(EvaluationSignal) {
         if case .array(var elements)? = slot {
             slot = nil

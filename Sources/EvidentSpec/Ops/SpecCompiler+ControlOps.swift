@@ -1,25 +1,25 @@
 import Evident
 
 extension SpecCompiler {
-    /// `conditional` (`if`, `then`, `else?`) and `let` (`bind`, `in`).
-    mutating func compileControlOp(_ op: String, _ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
-        if op == "conditional" {
-            guard let arguments = arguments(json, of: op, at: path, required: ["if", "then"], optional: ["else"]) else {
-                return nil
-            }
-            let condition = arguments["if"].map { compilePredicate($0, at: path.key("if"), scope: scope) }
-            let then = arguments["then"].map { compileOps($0, at: path.key("then"), scope: scope) }
-            let otherwise = arguments["else"].map { compileOps($0, at: path.key("else"), scope: scope) } ?? []
-            guard let condition, let then else { return nil }
-            return { state, context throws(EvaluationSignal) in
-                if try condition(state, &context) {
-                    try then.run(on: &state, context: &context)
-                } else {
-                    try otherwise.run(on: &state, context: &context)
-                }
+    /// `conditional` (`if`, `then`, `else?`).
+    mutating func compileConditional(_ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
+        guard let arguments = arguments(json, of: .conditional, at: path) else { return nil }
+        let condition = arguments["if"].map { compilePredicate($0, at: path.key("if"), scope: scope) }
+        let then = arguments["then"].map { compileOps($0, at: path.key("then"), scope: scope) }
+        let otherwise = arguments["else"].map { compileOps($0, at: path.key("else"), scope: scope) } ?? []
+        guard let condition, let then else { return nil }
+        return { state, context throws(EvaluationSignal) in
+            if try condition(state, &context) {
+                try then.run(on: &state, context: &context)
+            } else {
+                try otherwise.run(on: &state, context: &context)
             }
         }
-        guard let arguments = arguments(json, of: op, at: path, required: ["bind", "in"]) else { return nil }
+    }
+
+    /// `let` (`bind`, `in`).
+    mutating func compileLet(_ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
+        guard let arguments = arguments(json, of: .let, at: path) else { return nil }
         guard case .object(let binds)? = arguments["bind"] else {
             if arguments["bind"] != nil {
                 report(

@@ -1,11 +1,6 @@
 import Evident
 
 extension SpecCompiler {
-    static let opNames = [
-        "set", "merge", "append", "remove", "increment", "decrement", "filter", "map", "update_where", "upsert",
-        "append_unique", "set_at", "merge_at", "remove_at", "increment_at", "conditional", "let",
-    ]
-
     /// Compiles a handler: one op, or an array of ops applied in order.
     mutating func compileOps(_ json: JSON, at path: SpecPath, scope: VariableScope) -> [CompiledOp] {
         switch json {
@@ -28,43 +23,48 @@ extension SpecCompiler {
             return nil
         }
         let opPath = path.key(name)
+        guard let op = HandlerOp(rawValue: name) else {
+            let names = HandlerOp.allCases.map(\.rawValue).joined(separator: ", ")
+            report(opPath, "unknown op '\(name)'; the ops are \(names)")
+            return nil
+        }
         let run: OpRunner? =
-            switch name {
-            case "set", "merge", "set_at", "merge_at", "remove_at", "increment", "decrement", "increment_at":
-                compileValueOp(name, argument, at: opPath, scope: scope)
-            case "append", "remove", "filter", "map", "update_where", "upsert", "append_unique":
-                compileArrayOp(name, argument, at: opPath, scope: scope)
-            case "conditional", "let":
-                compileControlOp(name, argument, at: opPath, scope: scope)
-            default:
-                reportUnknownOp(name, at: opPath)
+            switch op {
+            case .set, .merge, .setAt, .mergeAt, .removeAt, .increment, .decrement, .incrementAt:
+                compileValueOp(op, argument, at: opPath, scope: scope)
+            case .append, .remove, .filter, .map, .updateWhere, .upsert, .appendUnique:
+                compileArrayOp(op, argument, at: opPath, scope: scope)
+            case .conditional:
+                compileConditional(argument, at: opPath, scope: scope)
+            case .let:
+                compileLet(argument, at: opPath, scope: scope)
             }
-        let isAtomic = name != "conditional" && name != "let"
-        return run.map { CompiledOp(path: path.description, run: $0, isAtomic: isAtomic) }
+        return run.map { CompiledOp(path: path.description, run: $0, isAtomic: op.isAtomic) }
     }
 
-    private mutating func reportUnknownOp(_ name: String, at path: SpecPath) -> OpRunner? {
-        report(path, "unknown op '\(name)'; the ops are \(Self.opNames.joined(separator: ", "))")
-        return nil
+    /// The arguments of `op`, reporting unknown and missing ones; nil when they are not an object.
+    mutating func arguments(_ json: JSON, of op: HandlerOp, at path: SpecPath) -> [String: JSON]? {
+        arguments(json, of: op.rawValue, at: path, required: op.arguments.required, optional: op.arguments.optional)
     }
 
-    /// The arguments of an op, reporting unknown and missing ones; nil when they are not an object.
+    /// The arguments of an op or an implication part, reporting unknown and missing ones; nil when they are
+    /// not an object.
     mutating func arguments(
-        _ json: JSON, of op: String, at path: SpecPath, required: [String], optional: [String] = []
+        _ json: JSON, of name: String, at path: SpecPath, required: [String], optional: [String] = []
     ) -> [String: JSON]? {
         guard case .object(let arguments) = json else {
             report(
-                path, "the arguments of '\(op)' must be an object with \((required + optional).joined(separator: ", "))"
-            )
+                path,
+                "the arguments of '\(name)' must be an object with \((required + optional).joined(separator: ", "))")
             return nil
         }
         for key in arguments.keys.sorted() where !required.contains(key) && !optional.contains(key) {
             report(
                 path.key(key),
-                "'\(op)' takes no argument '\(key)'; it takes \((required + optional).joined(separator: ", "))")
+                "'\(name)' takes no argument '\(key)'; it takes \((required + optional).joined(separator: ", "))")
         }
         for key in required where arguments[key] == nil {
-            report(path, "'\(op)' needs '\(key)'")
+            report(path, "'\(name)' needs '\(key)'")
         }
         return arguments
     }

@@ -3,34 +3,24 @@ import Evident
 extension SpecCompiler {
     /// `set`, `merge`, `increment`, `decrement` and their `_at` forms (plus `remove_at`): ops that write one
     /// value at a target, or at a key of the object at a target.
-    mutating func compileValueOp(_ op: String, _ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
-        let isKeyed = op.hasSuffix("_at")
-        let required: [String], optional: [String]
-        switch op {
-        case "set": (required, optional) = (["target", "value"], [])
-        case "merge": (required, optional) = (["target", "value"], ["deep"])
-        case "increment", "decrement": (required, optional) = (["target"], ["by"])
-        case "set_at": (required, optional) = (["target", "key", "value"], [])
-        case "merge_at": (required, optional) = (["target", "key", "value"], ["deep"])
-        case "remove_at": (required, optional) = (["target", "key"], [])
-        default: (required, optional) = (["target", "key"], ["by"])  // increment_at
-        }
-        guard let arguments = arguments(json, of: op, at: path, required: required, optional: optional) else {
-            return nil
-        }
+    mutating func compileValueOp(_ op: HandlerOp, _ json: JSON, at path: SpecPath, scope: VariableScope) -> OpRunner? {
+        guard let arguments = arguments(json, of: op, at: path) else { return nil }
+        let isKeyed = op.isKeyed
         let target = compileTarget(arguments["target"], at: path.key("target"))
         let key = isKeyed ? valueArgument(arguments, "key", at: path, scope: scope) : nil
         let value = valueArgument(arguments, "value", at: path, scope: scope)
         let deep = flagArgument(arguments, "deep", at: path)
         let amount = amountArgument(arguments, "by", at: path, scope: scope)
-        guard let target, !isKeyed || key != nil, value != nil || !required.contains("value") else { return nil }
+        guard let target, !isKeyed || key != nil, value != nil || !op.arguments.required.contains("value") else {
+            return nil
+        }
 
         let targetText = target.dotted
         let write: @Sendable (JSON, inout JSON?, inout EvaluationContext) throws(EvaluationSignal) -> Void
         switch op {
-        case "set", "set_at":
+        case .set, .setAt:
             write = { value, slot, _ in slot = value }
-        case "merge", "merge_at":
+        case .merge, .mergeAt:
             write = { value, slot, context throws(EvaluationSignal) in
                 guard case .object(let patch) = value else {
                     throw .failure("'\(op)' needs an object value, got \(value.kindPhrase)")
@@ -38,10 +28,10 @@ extension SpecCompiler {
                 try context.step(patch.count)
                 try Self.merge(patch, into: &slot, deep: deep, target: targetText)
             }
-        case "remove_at":
+        case .removeAt:
             write = { _, slot, _ in slot = nil }
-        default:
-            let operation: ArithmeticOperation = op == "decrement" ? .subtract : .add
+        case .increment, .decrement, .incrementAt:
+            let operation: ArithmeticOperation = op == .decrement ? .subtract : .add
             write = { amount, slot, _ throws(EvaluationSignal) in
                 guard amount.number != nil else { throw .failure("'by' must be a number, got \(amount.kindPhrase)") }
                 let current = slot ?? .null
@@ -50,9 +40,11 @@ extension SpecCompiler {
                 }
                 slot = result
             }
+        case .append, .remove, .filter, .map, .updateWhere, .upsert, .appendUnique, .conditional, .let:
+            preconditionFailure("'\(op)' is not a value op")
         }
         let operand = value ?? amount
-        let creating = op != "remove_at"
+        let creating = op != .removeAt
         guard let key else {
             return { state, context throws(EvaluationSignal) in
                 let value = try operand.evaluate(state, &context)
@@ -71,7 +63,7 @@ extension SpecCompiler {
     }
 
     /// The `key` of a `_at` op: a string, or an integer used as its decimal text.
-    static func keyName(_ key: JSON, op: String) throws(EvaluationSignal) -> String {
+    static func keyName(_ key: JSON, op: HandlerOp) throws(EvaluationSignal) -> String {
         switch key {
         case .string(let name): return name
         case .int(let number): return String(number)
