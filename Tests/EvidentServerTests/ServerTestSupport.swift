@@ -27,11 +27,12 @@ struct TestServer {
         return configuration
     }
 
-    init(configuration: ServerConfiguration = TestServer.configuration, spec: CompiledSpec? = TestServer.shopSpec)
-        async throws
-    {
+    init(
+        configuration: ServerConfiguration = TestServer.configuration, spec: CompiledSpec? = TestServer.shopSpec,
+        store storeConfiguration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration()
+    ) async throws {
         directory = try TemporaryDirectory(prefix: "evident-server-tests")
-        let store = try SQLiteEventStore(path: directory.file("evident.sqlite"))
+        let store = try SQLiteEventStore(path: directory.file("evident.sqlite"), configuration: storeConfiguration)
         server = EvidentServer(store: store, configuration: configuration)
         try await server.start(spec: spec)
     }

@@ -165,6 +165,22 @@ struct WritingTests {
         }
     }
 
+    @Test("a write past the stream-length limit is 422 and writes nothing")
+    func streamLengthLimit() async throws {
+        var store = SQLiteEventStoreConfiguration()
+        store.maximumStreamLength = 2
+        try await TestServer(store: store).test { client in
+            let cart = Fixture.id()
+            #expect(try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"])).status == .created)
+            #expect(try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item)).status == .created)
+            let refused = try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item))
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused["limit"] == 2)
+            #expect(refused["error"]?.string?.contains("limit of 2") == true, "\(refused.text)")
+            #expect(try await client.get("/cart/\(cart)/length")["length"] == 2)
+        }
+    }
+
     @Test("a body over the limit is 413")
     func bodyLimit() async throws {
         var configuration = TestServer.configuration
