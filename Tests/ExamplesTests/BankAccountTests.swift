@@ -1,6 +1,7 @@
 import BankAccount
 import Evident
 import EvidentTesting
+import Foundation
 import Testing
 
 @Suite("Bank account example")

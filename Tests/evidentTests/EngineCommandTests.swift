@@ -26,7 +26,9 @@ struct EngineCommandTests {
         try JSON(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    @Test("a refused event exits 64 with the schema path and writes nothing; a valid one shows in state, implied events included")
+    @Test(
+        "a refused event exits 64 with the schema path and writes nothing; a valid one shows in state, implied events included"
+    )
     func acceptance() throws {
         let directory = try Self.database()
         let cart = "cart:\(Self.cart)"
@@ -37,7 +39,9 @@ struct EngineCommandTests {
                 "--actor", Self.user,
             ], in: directory.path)
         #expect(refused.status == 64)
-        #expect(refused.error.hasPrefix("error: invalidData: ") && refused.error.contains("data.quantity"), "\(refused.error)")
+        #expect(
+            refused.error.hasPrefix("error: invalidData: ") && refused.error.contains("data.quantity"),
+            "\(refused.error)")
         #expect(refused.output.isEmpty)
         let read = try EvidentBinary.run(["read", cart], in: directory.path)
         #expect(read.status == 0 && read.output.isEmpty)
@@ -101,7 +105,9 @@ struct EngineCommandTests {
             in: directory.path)
         #expect(exists.status == 64)
 
-        let arguments = ["append", cart, "item_was_added", "--data", item, "--actor", Self.user, "--idempotency-key", "k"]
+        let arguments = [
+            "append", cart, "item_was_added", "--data", item, "--actor", Self.user, "--idempotency-key", "k",
+        ]
         let first = try EvidentBinary.run(arguments, in: directory.path)
         let retry = try EvidentBinary.run(arguments, in: directory.path)
         #expect(first.status == 0 && retry.status == 0, "\(first.error)\(retry.error)")
@@ -142,8 +148,10 @@ struct EngineCommandTests {
     func putAndGet() throws {
         let directory = try Self.database()
         _ = try EvidentBinary.run(
-            ["append", "order:\(Self.order)", "was_placed", "--data", #"{"cart_id": "c", "lines": [], "total": 0}"#,
-             "--actor", Self.user], in: directory.path)
+            [
+                "append", "order:\(Self.order)", "was_placed", "--data", #"{"cart_id": "c", "lines": [], "total": 0}"#,
+                "--actor", Self.user,
+            ], in: directory.path)
         let text = try String(contentsOfFile: directory.file("my.json"), encoding: .utf8)
         var spec = try Self.json(text)
         guard case .object(var document) = spec, case .object(var types)? = document["aggregate_types"] else {
@@ -166,11 +174,12 @@ struct EngineCommandTests {
         #expect(dryText.output.hasPrefix("dry run of sha256:") && dryText.output.contains("nothing stored"))
         #expect(dryText.output.contains("  order:\(Self.order) v1: the new spec has no aggregate type 'order'"))
 
+        let starter = try Self.json(text)
         let get = try EvidentBinary.run(["spec", "get", "--json"], in: directory.path)
         let current = try Self.json(get.output)
-        #expect(current["version"] == 1 && current["spec"] == (try Self.json(text)))
+        #expect(current["version"] == 1 && current["spec"] == starter)
         let plain = try EvidentBinary.run(["spec", "get"], in: directory.path)
-        #expect(try Self.json(plain.output) == (try Self.json(text)))
+        #expect(try Self.json(plain.output) == starter)
 
         let again = try EvidentBinary.run(["spec", "put", "my.json"], in: directory.path)
         #expect(again.output.hasPrefix("spec version 1 is already in force"), "\(again.output)")
@@ -179,7 +188,8 @@ struct EngineCommandTests {
 
         let broken = try EvidentBinary.run(["spec", "put", "-"], input: #"{"aggregate_types": 1}"#, in: directory.path)
         #expect(broken.status == 1 && broken.error.contains("aggregate_types"), "\(broken.error)")
-        #expect(try Self.json(try EvidentBinary.run(["spec", "get", "--json"], in: directory.path).output)["version"] == 2)
+        #expect(
+            try Self.json(try EvidentBinary.run(["spec", "get", "--json"], in: directory.path).output)["version"] == 2)
 
         let empty = try TemporaryDirectory()
         _ = try EvidentBinary.run(["append", "order:1", "was_placed"], in: empty.path)
@@ -211,7 +221,8 @@ struct EngineCommandTests {
 
         let withoutActor = try EvidentBinary.run(
             ["spec", "fold", "my-spec.json", "--aggregate", "cart", "--id", Self.cart, "--events", "-"],
-            input: events[0] + "\n" + #"{"type": "item_was_added", "data": {"product_id": "mug", "quantity": 1, "unit_price": 12}}"#,
+            input: events[0] + "\n"
+                + #"{"type": "item_was_added", "data": {"product_id": "mug", "quantity": 1, "unit_price": 12}}"#,
             in: directory.path)
         #expect(withoutActor.status == 1)
         #expect(withoutActor.error.hasPrefix("line 2: metadata.actor is required"), "\(withoutActor.error)")

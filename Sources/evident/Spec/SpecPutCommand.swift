@@ -77,7 +77,8 @@ struct SpecPutCommand: AsyncParsableCommand {
                 })
         }
         if !put.warnings.isEmpty {
-            answer["warnings"] = .array(put.warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
+            answer["warnings"] = .array(
+                put.warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
         }
         return answer
     }

@@ -45,7 +45,9 @@ struct AppendCommand: AsyncParsableCommand {
     var idempotencyKey: String?
 
     @Option(
-        help: ArgumentHelp("Who causes the event, as type:id (user:42).", valueName: "type:id"),
+        help: ArgumentHelp(
+            "Who causes the event, as type:id (user:42); required when the database holds a spec.",
+            valueName: "type:id"),
         transform: EntityReference.init(argument:))
     var actor: EntityReference?
 

@@ -40,7 +40,8 @@ struct StateCommand: AsyncParsableCommand {
         guard let colon = aggregate.firstIndex(of: ":"), colon != aggregate.startIndex,
             colon != aggregate.index(before: aggregate.endIndex)
         else {
-            throw ValidationError("expected the aggregate as type:id, such as cart:7c0e5b9a-3f1d-4e2a-9b8c-5d6e7f801234")
+            throw ValidationError(
+                "expected the aggregate as type:id, such as cart:7c0e5b9a-3f1d-4e2a-9b8c-5d6e7f801234")
         }
         let point: StatePoint =
             if let at {
