@@ -159,7 +159,9 @@ struct EngineCommandTests {
             return
         }
         types["order"] = nil
-        types["cart"] = ["events": ["was_opened": ["handler": ["set": ["target": "status", "value": "open"]]]]]
+        types["cart"] = [
+            "events": ["was_opened": ["schema": [:], "handler": ["set": ["target": "status", "value": "open"]]]]
+        ]
         document["aggregate_types"] = .object(types)
         document["target_types"] = nil
         spec = .object(document)
