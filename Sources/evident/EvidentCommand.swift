@@ -1,5 +1,7 @@
 import ArgumentParser
 import Evident
+import EvidentEngine
+import EvidentSpec
 import Foundation
 
 /// The `evident` command-line tool.
@@ -10,10 +12,11 @@ struct EvidentCommand: AsyncParsableCommand {
         abstract: "Evident: an event store that keeps facts and derives state.",
         discussion: """
             Exit codes: 0 success, 1 failure, 3 version conflict (wrong expected version), 4 idempotency key \
-            reused with other events, 64 invalid command line.
+            reused with other events, 64 invalid command line or an event the database's spec refuses.
             """,
         subcommands: [
-            AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, SpecCommand.self,
+            AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, StateCommand.self,
+            SpecCommand.self,
             ServeCommand.self,
             KeysCommand.self, BenchCommand.self, CrashWriterCommand.self, ProjectionWorkerCommand.self,
         ])
@@ -37,6 +40,12 @@ struct EvidentCommand: AsyncParsableCommand {
             if let error = error as? EventStoreError {
                 message = error.description
                 code = Self.exitCode(for: error)
+            } else if let error = error as? SpecError {
+                message = error.description
+                code = Self.exitCode(for: error)
+            } else if let error = error as? EngineError {
+                message = error.message
+                code = Self.exitCode(for: error)
             } else if let error = error as? ExitCode {
                 Foundation.exit(error.rawValue)
             } else {
@@ -53,6 +62,18 @@ struct EvidentCommand: AsyncParsableCommand {
         case .wrongExpectedVersion: 3
         case .idempotencyKeyConflict: 4
         case .invalidArgument, .invalidStreamName: 64
+        default: 1
+        }
+    }
+
+    /// An event the spec refuses is a bad command line (64), except when the time for the work ran out.
+    static func exitCode(for error: SpecError) -> Int32 {
+        error.code == .deadlineExceeded ? 1 : 64
+    }
+
+    static func exitCode(for error: EngineError) -> Int32 {
+        switch error.code {
+        case .malformedRequest, .invalidMetadata: 64
         default: 1
         }
     }

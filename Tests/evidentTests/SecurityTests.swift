@@ -1,4 +1,5 @@
 import Evident
+import EvidentEngine
 import EvidentServer
 import EvidentEngine
 import EvidentSQLite

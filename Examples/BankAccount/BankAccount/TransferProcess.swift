@@ -1,5 +1,6 @@
 import Foundation
 public import Evident
+import Foundation
 
 /// The process manager of transfers: when money leaves one account, it credits the other; when the other
 /// account refuses (not open), it refunds the first.

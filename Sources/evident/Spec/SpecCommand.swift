@@ -1,10 +1,13 @@
 import ArgumentParser
 
-/// `evident spec`: offline tools for spec authors.
+/// `evident spec`: tools for spec authors, offline, and the spec stored in a database.
 struct SpecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spec",
-        abstract: "Check, try out and start specs, offline.",
-        subcommands: [SpecValidateCommand.self, SpecFoldCommand.self, SpecInitCommand.self]
+        abstract: "Start, check and try out specs offline; store one in a database and read it back.",
+        subcommands: [
+            SpecValidateCommand.self, SpecFoldCommand.self, SpecInitCommand.self, SpecPutCommand.self,
+            SpecGetCommand.self,
+        ]
     )
 }

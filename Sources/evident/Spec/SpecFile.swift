@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evident
 import EvidentSpec
 import Foundation
 
@@ -21,9 +22,24 @@ enum SpecFile {
         do {
             return try CompiledSpec(parsing: try read(path))
         } catch let error as SpecValidationError {
-            for problem in error.problems { printError(problem.description) }
-            throw ExitCode(1)
+            throw report(error)
         }
+    }
+
+    /// The JSON document in `path`, not yet checked as a spec; text that is not JSON is reported as
+    /// `spec validate` reports it, and exits 1.
+    static func document(_ path: String) throws -> JSON {
+        do {
+            return try JSON(parsing: try read(path))
+        } catch let error as JSONParseError {
+            throw report(SpecValidationError(problems: [SpecProblem(path: "", message: error.description)]))
+        }
+    }
+
+    /// Prints every problem of a spec to standard error, one per line, and returns the exit code to throw (1).
+    static func report(_ error: SpecValidationError) -> ExitCode {
+        for problem in error.problems { printError(problem.description) }
+        return ExitCode(1)
     }
 
     static func printError(_ line: String) {

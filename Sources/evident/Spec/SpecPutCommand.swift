@@ -1,0 +1,85 @@
+import ArgumentParser
+import Evident
+import EvidentEngine
+import EvidentSpec
+
+/// `evident spec put FILE`: stores a spec version in the database, as `PUT /_spec` does.
+struct SpecPutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Store a spec in the database as its next version, as PUT /_spec does.",
+        discussion: """
+            The spec is checked as PUT /_spec checks it: every problem is printed as 'path: message' on standard \
+            error and the command exits 1 without storing anything. Warnings (patterns that may backtrack badly) \
+            are printed as 'warning: path: message' and do not stop it. Storing the spec in force again stores \
+            nothing. --dry-run stores nothing and reports how the stored events fold under the new spec. --json \
+            prints the answer of PUT /_spec.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The spec file (JSON), or '-' for standard input.")
+    var file: String
+
+    @Flag(help: "Check the spec and fold the stored events under it, without storing it.")
+    var dryRun = false
+
+    func run() async throws {
+        let document = try SpecFile.document(file)
+        // A dry run only reads: it does not create a missing database.
+        let engine = try store.openEngine(creating: !dryRun)
+        let before = try await engine.specInForce()
+        let put: SpecPut
+        do {
+            put = try await engine.putSpec(document, dryRun: dryRun)
+        } catch let error as SpecValidationError {
+            throw SpecFile.report(error)
+        }
+        for warning in put.warnings { SpecFile.printError("warning: \(warning.description)") }
+        if store.json {
+            Output.line(.object(Self.answer(put)))
+        } else if let report = put.dryRun {
+            Self.print(report, hash: put.hash)
+        } else if let version = put.version, version == before?.version {
+            Output.line("spec version \(version) is already in force (hash sha256:\(put.hash)); nothing stored")
+        } else {
+            Output.line("stored spec version \(put.version ?? 0) (hash sha256:\(put.hash))")
+        }
+    }
+
+    /// The dry run's report: a summary line, then each event the new spec cannot fold.
+    private static func print(_ report: DryRun, hash: String) {
+        let sample = report.sampled ? " (a sample: the first \(report.streamsChecked) streams)" : ""
+        let outcome = report.failures.isEmpty ? "every event folds" : "\(report.failures.count) failures"
+        Output.line(
+            "dry run of sha256:\(hash), nothing stored: \(report.eventsChecked) events in \(report.streamsChecked) "
+                + "streams checked\(sample); \(outcome)")
+        for failure in report.failures {
+            Output.line("  \(failure.stream) v\(failure.version): \(failure.message)")
+        }
+    }
+
+    /// The answer of `PUT /_spec`: `hash`, and `version` once stored; a dry run's `dry_run`, `streams_checked`,
+    /// `events_checked`, `sampled` and `failures`; `warnings` when there are some. The server builds the same
+    /// object (`SpecPut.json` in EvidentServer).
+    static func answer(_ put: SpecPut) -> [String: JSON] {
+        var answer: [String: JSON] = ["hash": .string(put.hash)]
+        if let version = put.version { answer["version"] = .int(version) }
+        if let dryRun = put.dryRun {
+            answer["dry_run"] = true
+            answer["streams_checked"] = .int(dryRun.streamsChecked)
+            answer["events_checked"] = .int(dryRun.eventsChecked)
+            answer["sampled"] = .bool(dryRun.sampled)
+            answer["failures"] = .array(
+                dryRun.failures.map {
+                    ["key": .string($0.stream.description), "version": .int($0.version), "error": .string($0.message)]
+                })
+        }
+        if !put.warnings.isEmpty {
+            answer["warnings"] = .array(
+                put.warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
+        }
+        return answer
+    }
+}
