@@ -68,9 +68,10 @@ public final class APIKeys: Sendable {
         let parts = key.split(separator: "_")
         guard parts.count == 3, parts[0] == "evk" else { return nil }
         let id = String(parts[1])
-        // A key unknown here may have been created by another process or server.
+        // A key unknown here may have been created by another process or server: look at once (an indexed
+        // read of the keys appended since), so a key is known as soon as its creation returned.
         var record = keys.current.value[id]
-        if record == nil { record = try await keys.refresh().value[id] }
+        if record == nil { record = try await keys.refresh(force: true).value[id] }
         guard let record else { return nil }
         return Self.constantTimeEqual(record.hash, SHA256.hexDigest(Array(key.utf8))) ? record.scope : nil
     }

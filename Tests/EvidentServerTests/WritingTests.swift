@@ -1,4 +1,5 @@
 import Evident
+import EvidentSQLite
 import EvidentServer
 import Foundation
 import HTTPTypes
