@@ -38,10 +38,10 @@ public final class SQLiteEventStore: EventStore {
     ///
     /// Fails with `invalidArgument` when the path cannot hold a database (a directory, a device such as
     /// `/dev/null`, a missing directory) and with `incompatibleDatabase` when the file is not an Evident
-    /// database; in both cases nothing on disk changes.
+    /// database; in both cases nothing on disk changes. By default nothing is logged.
     public init(
         path: String, configuration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration(),
-        logger: Logger = Logger(label: "evident.sqlite")
+        logger: Logger = Logger(label: "evident.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         self.path = path
         self.configuration = configuration
