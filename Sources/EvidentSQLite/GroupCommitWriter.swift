@@ -13,15 +13,22 @@ struct AppendRequest: Sendable {
 /// The single writer of a ``SQLiteEventStore``. Appends queue up while a transaction commits; the next
 /// transaction takes all of them (group commit), each checked before it writes so a refused append leaves no
 /// trace and fails alone. One `fsync` then acknowledges the whole group.
+///
+/// Every transaction runs on the writer's own dispatch queue, never on a Swift concurrency thread: a caller
+/// queues its append and suspends until the queue has committed it.
 final class GroupCommitWriter: Sendable {
     private struct Pending {
         var request: AppendRequest
         var continuation: CheckedContinuation<([AppendResult], Int64), any Error>
     }
 
-    private struct Queue {
+    private struct State {
         var pending: [Pending] = []
+        /// Whether a drain is scheduled or running on `drainQueue`.
         var isDraining = false
+        var isClosed = false
+        /// Callers of `close()` waiting for the writer to go idle.
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let pool: DatabasePool
@@ -29,7 +36,7 @@ final class GroupCommitWriter: Sendable {
     private let maximumStreamLength: Int?
     private let path: String
     private let inlineProjections: [any SQLiteProjection]
-    private let queue = Mutex(Queue())
+    private let state = Mutex(State())
     /// The thread that runs transactions; GRDB's write methods block it, never a Swift concurrency thread.
     private let drainQueue = DispatchQueue(label: "evident.sqlite.group-commit")
 
@@ -44,40 +51,57 @@ final class GroupCommitWriter: Sendable {
         self.path = path
     }
 
-    /// Queues an append and returns its results and the log head after its commit.
-    ///
-    /// When no commit is under way, the caller commits at once on its own thread (no thread hop at low load);
-    /// appends that arrive meanwhile wait and are committed together by the writer queue.
+    /// Queues an append and returns its results and the log head after its commit. Fails at once when the
+    /// writer is closed.
     func submit(_ request: AppendRequest) async throws -> ([AppendResult], Int64) {
         try await withCheckedThrowingContinuation { continuation in
-            let lead = queue.withLock { queue in
-                queue.pending.append(Pending(request: request, continuation: continuation))
-                guard !queue.isDraining else { return false }
-                queue.isDraining = true
+            let start = state.withLock { state -> Bool? in
+                guard !state.isClosed else { return nil }
+                state.pending.append(Pending(request: request, continuation: continuation))
+                guard !state.isDraining else { return false }
+                state.isDraining = true
                 return true
             }
-            if lead && commitNextBatch() {
-                drainQueue.async { self.drain() }
+            switch start {
+            case nil: continuation.resume(throwing: SQLiteErrors.closed(path: path))
+            case true?: drainQueue.async { self.drain() }
+            case false?: break
             }
         }
     }
 
-    private func drain() {
-        while commitNextBatch() {}
+    /// Whether ``close()`` was called.
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    /// Refuses new appends, then returns once every queued append is committed and acknowledged.
+    func close() async {
+        await withCheckedContinuation { continuation in
+            let idle = state.withLock { state in
+                state.isClosed = true
+                if state.isDraining { state.closeWaiters.append(continuation) }
+                return !state.isDraining
+            }
+            if idle { continuation.resume() }
+        }
     }
 
-    /// Commits the pending appends (up to the batch limit); returns whether more are pending. When none
-    /// are, the writer is marked idle so the next caller leads.
-    private func commitNextBatch() -> Bool {
-        let batch = queue.withLock { queue -> [Pending] in
-            let batch = Array(queue.pending.prefix(maximumBatch))
-            queue.pending.removeFirst(batch.count)
-            return batch
-        }
-        if !batch.isEmpty { commit(batch) }
-        return queue.withLock { queue in
-            if queue.pending.isEmpty { queue.isDraining = false }
-            return queue.isDraining
+    /// Commits batches until none is pending, then marks the writer idle (the next append schedules a new
+    /// drain) and lets a waiting `close()` return.
+    private func drain() {
+        while true {
+            let (batch, closeWaiters) = state.withLock { state in
+                let batch = Array(state.pending.prefix(maximumBatch))
+                state.pending.removeFirst(batch.count)
+                guard batch.isEmpty else { return (batch, [CheckedContinuation<Void, Never>]()) }
+                state.isDraining = false
+                defer { state.closeWaiters = [] }
+                return (batch, state.closeWaiters)
+            }
+            guard !batch.isEmpty else {
+                for waiter in closeWaiters { waiter.resume() }
+                return
+            }
+            commit(batch)
         }
     }
 

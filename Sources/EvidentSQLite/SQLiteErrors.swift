@@ -57,6 +57,11 @@ enum SQLiteErrors {
         }
     }
 
+    /// The error of a write to a store after ``SQLiteEventStore/close()``.
+    static func closed(path: String) -> EventStoreError {
+        EventStoreError.invalidArgument("The store at \(path) is closed; it accepts no more writes.")
+    }
+
     /// Why SQLite could not write `path`, as far as the file system tells.
     private static func writeProblem(_ path: String) -> String {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path

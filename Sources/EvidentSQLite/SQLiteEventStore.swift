@@ -1,3 +1,4 @@
+import Dispatch
 public import Evident
 import Foundation
 import GRDB
@@ -10,6 +11,8 @@ public import Logging
 /// while a transaction is being written are committed together in the next one, each with its own checks,
 /// so one failing append never fails its neighbours. Readers never block the writer. Several processes
 /// may open the same file; a writer waits up to ``SQLiteEventStoreConfiguration/busyTimeout`` for the lock.
+/// SQLite's blocking calls (commits with their `fsync`, reads) run on the store's own dispatch queues or
+/// GRDB's, never on Swift concurrency threads. Call ``close()`` before exiting to finish queued appends.
 ///
 /// ```swift
 /// let store = try SQLiteEventStore(path: "evident.sqlite")
@@ -19,8 +22,10 @@ public final class SQLiteEventStore: EventStore {
     let pool: DatabasePool
     let configuration: SQLiteEventStoreConfiguration
     let watch: PositionWatch
-    private let writer: GroupCommitWriter
+    let writer: GroupCommitWriter
     let logger: Logger
+    /// Where reads run: GRDB's blocking read methods hold one of its threads, never a Swift concurrency thread.
+    private let readQueue = DispatchQueue(label: "evident.sqlite.read", attributes: .concurrent)
 
     /// The database file's path.
     public let path: String
@@ -33,10 +38,10 @@ public final class SQLiteEventStore: EventStore {
     ///
     /// Fails with `invalidArgument` when the path cannot hold a database (a directory, a device such as
     /// `/dev/null`, a missing directory) and with `incompatibleDatabase` when the file is not an Evident
-    /// database; in both cases nothing on disk changes.
+    /// database; in both cases nothing on disk changes. By default nothing is logged.
     public init(
         path: String, configuration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration(),
-        logger: Logger = Logger(label: "evident.sqlite")
+        logger: Logger = Logger(label: "evident.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         self.path = path
         self.configuration = configuration
@@ -74,9 +79,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-        guard !configuration.readOnly else {
-            throw EventStoreError.invalidArgument("The store at \(path) is open read-only.")
-        }
+        try checkWritable()
         try AppendValidation.checkShape(appends)
         let request = AppendRequest(appends: appends, idempotency: idempotency)
         let (results, head) = try await writer.submit(request)
@@ -96,26 +99,49 @@ public final class SQLiteEventStore: EventStore {
         try await watch.wait(after: position, timeout: timeout)
     }
 
-    /// Runs `body` on a reader connection, translating database errors.
+    /// Stops accepting writes and waits for the writer: appends already queued are committed and
+    /// acknowledged, and writes of snapshots, checkpoints and projections already under way finish.
     ///
-    /// The read runs on the calling thread: in WAL mode a read never waits for the writer, and it is shorter
-    /// than the two thread hops an asynchronous read would cost. `body` runs in a read transaction, so all its
-    /// statements see one state of the database; a body of a single statement, which SQLite runs atomically
-    /// anyway, may pass `singleStatement: true` to skip the transaction.
+    /// Afterwards every append and write fails at once with `invalidArgument` ("the store … is closed"); reads
+    /// still work. Calling it again waits the same way and returns. Call it before the process exits, for
+    /// example from a service's graceful shutdown:
+    ///
+    /// ```swift
+    /// let store = try SQLiteEventStore(path: "evident.sqlite")
+    /// // … serve …
+    /// await store.close()  // queued appends are committed first
+    /// ```
+    public func close() async {
+        await writer.close()
+        guard !configuration.readOnly else { return }
+        // GRDB's writer runs one write at a time, in order: once this empty one has run, those before it have too.
+        _ = try? await pool.writeWithoutTransaction { _ in }
+        logger.debug("Closed event store", metadata: ["path": "\(path)"])
+    }
+
+    /// Throws when the store is read-only or closed.
+    func checkWritable() throws {
+        guard !configuration.readOnly else {
+            throw EventStoreError.invalidArgument("The store at \(path) is open read-only.")
+        }
+        guard !writer.isClosed else { throw SQLiteErrors.closed(path: path) }
+    }
+
+    /// Runs `body` on a reader connection on the store's read queue, translating database errors.
+    ///
+    /// In WAL mode a read never waits for the writer. `body` runs in a read transaction, so all its statements
+    /// see one state of the database; a body of a single statement, which SQLite runs atomically anyway, may
+    /// pass `singleStatement: true` to skip the transaction.
     func read<T: Sendable>(singleStatement: Bool = false, _ body: @Sendable @escaping (Database) throws -> T)
         async throws -> T
     {
-        do {
-            return try readOnCallingThread(singleStatement: singleStatement, body)
-        } catch let error as EventStoreError {
-            throw error
-        } catch {
-            throw SQLiteErrors.translate(error, path: path)
+        try await withCheckedThrowingContinuation { continuation in
+            readQueue.async { [pool, path] in
+                continuation.resume(
+                    with: Result { singleStatement ? try pool.unsafeRead(body) : try pool.read(body) }
+                        .mapError { SQLiteErrors.translate($0, path: path) })
+            }
         }
-    }
-
-    private func readOnCallingThread<T>(singleStatement: Bool, _ body: (Database) throws -> T) throws -> T {
-        singleStatement ? try pool.unsafeRead(body) : try pool.read(body)
     }
 
     static func head(_ db: Database) throws -> Int64 {

@@ -11,7 +11,7 @@ extension SQLiteEventStore {
     public func projectionRunner(
         for projection: any SQLiteProjection,
         configuration: ProjectionRunnerConfiguration = ProjectionRunnerConfiguration(),
-        logger: Logger = Logger(label: "evident.projection")
+        logger: Logger = Logger(label: "evident.projection", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> ProjectionRunner {
         ProjectionRunner(
             store: self, consumer: SQLiteProjectionConsumer(projection: projection, store: self),
@@ -21,7 +21,7 @@ extension SQLiteEventStore {
     /// A runner for a store-agnostic ``Projection`` or ``Reactor`` with its checkpoint in this database.
     public func runner(
         for reactor: some Reactor, configuration: ProjectionRunnerConfiguration = ProjectionRunnerConfiguration(),
-        logger: Logger = Logger(label: "evident.reactor")
+        logger: Logger = Logger(label: "evident.reactor", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> ProjectionRunner {
         ProjectionRunner(
             store: self, consumer: CheckpointedConsumer(reactor, checkpoints: self), configuration: configuration,

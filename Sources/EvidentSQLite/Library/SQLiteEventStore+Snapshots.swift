@@ -41,10 +41,10 @@ extension SQLiteEventStore: SnapshotStore {
 
     /// Runs `body` in a write transaction outside the group-commit writer (for snapshots, checkpoints and
     /// projections), translating database errors; a ``ProjectionFailure`` (a projection's own error) passes.
+    ///
+    /// GRDB's asynchronous `write` runs `body` on its writer's dispatch queue, not on the calling thread.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        guard !configuration.readOnly else {
-            throw EventStoreError.invalidArgument("The store at \(path) is open read-only.")
-        }
+        try checkWritable()
         do {
             return try await pool.write(body)
         } catch let failure as ProjectionFailure {
