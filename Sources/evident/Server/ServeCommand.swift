@@ -171,8 +171,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // SIGTERM or SIGINT: stop accepting, let requests in progress finish for the grace period, then cancel
         // them (their work checks for cancellation between steps).
+        // The group shuts its services down in reverse order: the server first, then the store, whose queued
+        // appends are committed before the process ends.
         var services = ServiceGroupConfiguration(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [StoreService(store: store), application], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         services.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
         services.maximumCancellationDuration = .seconds(2)
         ShutdownWatchdog.arm(limit: configuration.shutdownGracePeriod + .seconds(3), logger: logger)
@@ -210,5 +213,16 @@ enum FileLimit {
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         return Int(clamping: limit.rlim_cur)
+    }
+}
+
+/// The store's writer as a service: it runs until the group shuts down gracefully, then closes the store, so
+/// appends still queued are committed and acknowledged before the process ends.
+struct StoreService: Service {
+    let store: SQLiteEventStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
     }
 }
