@@ -106,22 +106,31 @@ public struct CompiledAggregateType: Sendable {
     public func fold(_ events: some Sequence<RecordedEvent>, onto start: FoldResult = FoldResult(state: initialState))
         -> FoldResult
     {
-        var result = start
-        var context: EvaluationContext?
-        for event in events { fold(SpecEvent(event), into: &result, context: &context) }
-        return result
+        fold(events.map(SpecEvent.init), onto: start)
     }
 
     /// Folds events, in stream order, onto `start`, like ``fold(_:onto:)-(Sequence<RecordedEvent>,_)``.
+    ///
+    /// Handlers change the state in place. A handler of several ops that fails part-way leaves it half
+    /// changed, so then the events are folded again from `start`, each handler of several ops on a copy it
+    /// keeps only on success: failures are rare (a spec changed under stored events), copies are not free.
     public func fold(_ events: [SpecEvent], onto start: FoldResult = FoldResult(state: initialState)) -> FoldResult {
         var result = start
         var context: EvaluationContext?
-        for event in events { fold(event, into: &result, context: &context) }
+        for event in events where !fold(event, into: &result, context: &context, inPlace: true) {
+            result = start
+            context = nil
+            for event in events { _ = fold(event, into: &result, context: &context, inPlace: false) }
+            break
+        }
         return result
     }
 
-    /// Folds one event; `context` is created for the first event and reused for the next ones.
-    private func fold(_ event: SpecEvent, into result: inout FoldResult, context: inout EvaluationContext?) {
+    /// Folds one event; `context` is created for the first event and reused for the next ones. Returns false
+    /// when a handler of several ops failed `inPlace`, leaving the state half changed.
+    private func fold(
+        _ event: SpecEvent, into result: inout FoldResult, context: inout EvaluationContext?, inPlace: Bool
+    ) -> Bool {
         result.version = event.version
         if context == nil {
             context = EvaluationContext(
@@ -130,18 +139,22 @@ public struct CompiledAggregateType: Sendable {
             context!.event = event
             context!.startRun()
         }
+        var definition: EventDefinition?
         do throws(SpecError) {
-            let definition = try definition(of: event.type)
-            if definition.isAtomic {
-                try run(definition, on: &result.state, context: &context!)
+            let found = try self.definition(of: event.type)
+            definition = found
+            if found.isAtomic || inPlace {
+                try run(found, on: &result.state, context: &context!)
             } else {
                 var next = result.state
-                try run(definition, on: &next, context: &context!)
+                try run(found, on: &next, context: &context!)
                 result.state = next
             }
         } catch {
+            if inPlace, let definition, !definition.isAtomic { return false }
             result.errors.append(FoldError(version: event.version, error: error))
         }
+        return true
     }
 
     /// The events `event` implies, given the state after it: each `implications` entry whose condition
