@@ -259,3 +259,26 @@ public final class SpecEngine: Sendable {
         return report
     }
 }
+
+extension SpecPut {
+    /// The answer of `PUT /_spec` (and of `evident spec put --json`) without its `ok`: the version and hash
+    /// stored, or the dry run's report; with `warnings` when there are some.
+    public var json: JSON {
+        var answer: [String: JSON] = ["hash": .string(hash)]
+        if let version { answer["version"] = .int(version) }
+        if let dryRun {
+            answer["dry_run"] = true
+            answer["streams_checked"] = .int(dryRun.streamsChecked)
+            answer["events_checked"] = .int(dryRun.eventsChecked)
+            answer["sampled"] = .bool(dryRun.sampled)
+            answer["failures"] = .array(
+                dryRun.failures.map {
+                    ["key": .string($0.stream.description), "version": .int($0.version), "error": .string($0.message)]
+                })
+        }
+        if !warnings.isEmpty {
+            answer["warnings"] = .array(warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
+        }
+        return .object(answer)
+    }
+}

@@ -23,7 +23,7 @@ struct AppendSQL {
             db, sql: "SELECT position, recorded_at FROM evident_events ORDER BY position DESC LIMIT 1")
         head = last?[0] ?? 0
         // Recording times never go backward in the log, so time travel by timestamp sees a prefix.
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let now = Date().unixMilliseconds
         recordedAt = max(now, last?[1] ?? now)
         insertEvent = try db.cachedStatement(
             sql: """

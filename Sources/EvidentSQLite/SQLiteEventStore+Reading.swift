@@ -60,17 +60,13 @@ extension SQLiteEventStore {
                 let length = row[0] as Int?
             else { return nil }
             return StreamInfo(
-                stream: stream, length: length, createdAt: Self.date(fromMilliseconds: row[1]),
-                updatedAt: Self.date(fromMilliseconds: row[2]))
+                stream: stream, length: length, createdAt: Date(unixMilliseconds: row[1]),
+                updatedAt: Date(unixMilliseconds: row[2]))
         }
     }
 
     private static func checkLimit(_ limit: Int) throws {
         guard limit > 0 else { throw EventStoreError.invalidArgument("A read limit must be positive (got \(limit)).") }
-    }
-
-    static func date(fromMilliseconds milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
     /// Decodes rows of `columns`, at most `capacity` expected. `stream`, when given, is the stream every row
@@ -109,7 +105,7 @@ extension SQLiteEventStore {
                     id: id, stream: name!, type: String(sqliteStatement: row, index: 2), data: data,
                     metadata: metadata, version: Int(sqlite3_column_int64(row, 5)),
                     position: sqlite3_column_int64(row, 6),
-                    recordedAt: date(fromMilliseconds: sqlite3_column_int64(row, 7))))
+                    recordedAt: Date(unixMilliseconds: sqlite3_column_int64(row, 7))))
         }
         return events
     }

@@ -12,6 +12,13 @@ extension Date {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
+    /// The last millisecond of the Unix second `seconds`: every event recorded during that second is at or
+    /// before it. What the HTTP API's and the CLI's `at` (whole seconds) means.
+    public init(endOfUnixSecond seconds: Int) {
+        // In floating point: any whole number of seconds, however large, is a valid question.
+        self.init(timeIntervalSince1970: Double(seconds) + 0.999)
+    }
+
     /// The instant rounded down to a whole millisecond, as a store records it.
     public var truncatedToMilliseconds: Date { Date(unixMilliseconds: unixMilliseconds) }
 }

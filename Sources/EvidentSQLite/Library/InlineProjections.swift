@@ -8,7 +8,7 @@ extension AppendSQL {
     func applyInlineProjections(_ event: NewEvent, stream: StreamName, version: Int) throws {
         let recorded = RecordedEvent(
             id: event.id, stream: stream, type: event.type, data: event.data, metadata: event.metadata,
-            version: version, position: head, recordedAt: Date(timeIntervalSince1970: Double(recordedAt) / 1000))
+            version: version, position: head, recordedAt: Date(unixMilliseconds: recordedAt))
         for projection in inlineProjections where projection.filter.matches(recorded) {
             do {
                 try projection.apply(recorded, in: db)

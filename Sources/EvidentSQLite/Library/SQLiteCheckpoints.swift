@@ -5,7 +5,7 @@ import GRDB
 /// The statements on `evident_checkpoints` and `evident_parked_events`, shared by the store's
 /// ``CheckpointStore`` conformance and ``SQLiteProjectionConsumer``.
 enum SQLiteCheckpoints {
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    static func now() -> Int64 { Date().unixMilliseconds }
 
     static func load(_ db: Database, consumer: String) throws -> Int64 {
         try Int64.fetchOne(
@@ -30,7 +30,7 @@ enum SQLiteCheckpoints {
                 """,
             arguments: [
                 event.consumer, event.position, event.eventId, event.stream.description, event.eventType, event.error,
-                event.attempts, Int64((event.parkedAt.timeIntervalSince1970 * 1000).rounded(.down)),
+                event.attempts, event.parkedAt.unixMilliseconds,
             ])
         try save(db, consumer: event.consumer, position: max(try load(db, consumer: event.consumer), event.position))
     }
@@ -46,7 +46,7 @@ enum SQLiteCheckpoints {
             ParkedEvent(
                 consumer: consumer, position: row[0], eventId: row[1], stream: StreamName(trustedName: row[2]),
                 eventType: row[3], error: row[4], attempts: row[5],
-                parkedAt: Date(timeIntervalSince1970: Double(row[6] as Int64) / 1000))
+                parkedAt: Date(unixMilliseconds: row[6]))
         }
     }
 

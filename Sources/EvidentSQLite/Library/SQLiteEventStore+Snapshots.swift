@@ -19,7 +19,7 @@ extension SQLiteEventStore: SnapshotStore {
     public func saveSnapshot(_ snapshot: Snapshot) async throws {
         let arguments: StatementArguments = [
             snapshot.stream.description, snapshot.version, snapshot.schemaVersion, snapshot.state.serializedString(),
-            Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)),
+            Date().unixMilliseconds,
         ]
         try await write { db in
             try db.execute(

@@ -16,7 +16,7 @@ extension EvidentServer {
             let point: StatePoint =
                 if let at = try request.integerQuery("at") {
                     // `at` is in whole seconds: every event recorded during that second counts.
-                    .time(Date(timeIntervalSince1970: Double(at) + 0.999))
+                    .time(Date(endOfUnixSecond: at))
                 } else if let version = try request.integerQuery("version") {
                     .version(version)
                 } else {

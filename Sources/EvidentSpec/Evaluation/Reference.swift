@@ -69,7 +69,7 @@ struct Reference: Sendable {
 
 extension SpecEvent {
     /// The recorded time in whole Unix seconds, rounded down.
-    var unixSeconds: Int { Int(timestamp.timeIntervalSince1970.rounded(.down)) }
+    var unixSeconds: Int { timestamp.unixSeconds }
 }
 
 extension JSON {

@@ -38,7 +38,7 @@ struct SpecPutCommand: AsyncParsableCommand {
         }
         for warning in put.warnings { SpecFile.printError("warning: \(warning.description)") }
         if store.json {
-            Output.line(.object(Self.answer(put)))
+            Output.line(put.json)
         } else if let report = put.dryRun {
             Self.print(report, hash: put.hash)
         } else if let version = put.version, version == before?.version {
@@ -58,28 +58,5 @@ struct SpecPutCommand: AsyncParsableCommand {
         for failure in report.failures {
             Output.line("  \(failure.stream) v\(failure.version): \(failure.message)")
         }
-    }
-
-    /// The answer of `PUT /_spec`: `hash`, and `version` once stored; a dry run's `dry_run`, `streams_checked`,
-    /// `events_checked`, `sampled` and `failures`; `warnings` when there are some. The server builds the same
-    /// object (`SpecPut.json` in EvidentServer).
-    static func answer(_ put: SpecPut) -> [String: JSON] {
-        var answer: [String: JSON] = ["hash": .string(put.hash)]
-        if let version = put.version { answer["version"] = .int(version) }
-        if let dryRun = put.dryRun {
-            answer["dry_run"] = true
-            answer["streams_checked"] = .int(dryRun.streamsChecked)
-            answer["events_checked"] = .int(dryRun.eventsChecked)
-            answer["sampled"] = .bool(dryRun.sampled)
-            answer["failures"] = .array(
-                dryRun.failures.map {
-                    ["key": .string($0.stream.description), "version": .int($0.version), "error": .string($0.message)]
-                })
-        }
-        if !put.warnings.isEmpty {
-            answer["warnings"] = .array(
-                put.warnings.map { ["path": .string($0.path), "message": .string($0.message)] })
-        }
-        return answer
     }
 }

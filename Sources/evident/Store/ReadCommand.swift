@@ -38,7 +38,7 @@ struct ReadCommand: AsyncParsableCommand {
         var events: [RecordedEvent]
         if let at {
             events = try await store.readStream(
-                stream, upTo: .recordedAt(Date(timeIntervalSince1970: Double(at) + 0.999)))
+                stream, upTo: .recordedAt(Date(endOfUnixSecond: Int(at))))
             events.removeFirst(min(events.count, (from ?? 1) - 1))
             if let limit { events = Array(events.prefix(limit)) }
         } else {

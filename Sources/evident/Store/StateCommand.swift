@@ -46,7 +46,7 @@ struct StateCommand: AsyncParsableCommand {
         let point: StatePoint =
             if let at {
                 // Whole seconds, as `GET /{type}/{id}?at=`: every event recorded during that second counts.
-                .time(Date(timeIntervalSince1970: Double(at) + 0.999))
+                .time(Date(endOfUnixSecond: Int(at)))
             } else if let version {
                 .version(version)
             } else {
