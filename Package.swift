@@ -123,7 +123,8 @@ let package = Package(
             path: "Examples/ShoppingCart/Main", swiftSettings: upcomingFeatures
         ),
         .target(
-            name: "TicketSpec", dependencies: ["Evident", "EvidentEngine", "EvidentSpec"], path: "Examples/SpecEngine/TicketSpec",
+            name: "TicketSpec", dependencies: ["Evident", "EvidentEngine", "EvidentSpec"],
+            path: "Examples/SpecEngine/TicketSpec",
             swiftSettings: upcomingFeatures
         ),
         .executableTarget(

@@ -121,7 +121,8 @@ public final class SpecEngine: Sendable {
     /// `metrics`: where the engine's metrics go (appends, folds, the state cache); dropped by default.
     public init(
         store: any EventStore, configuration: EngineConfiguration = EngineConfiguration(),
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger = Logger(label: "evident.engine", factory: { _ in SwiftLogNoOpLogHandler() })
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        logger: Logger = Logger(label: "evident.engine", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.store = store
         self.configuration = configuration

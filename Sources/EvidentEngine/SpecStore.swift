@@ -41,7 +41,8 @@ final class SpecStore: Sendable {
         }
         guard let current = compiled.withLock({ $0 }) else {
             throw EngineError(
-                .noSpec, "No spec is loaded. Upload one with PUT /_spec or `evident spec put FILE`, or start with --spec FILE.")
+                .noSpec,
+                "No spec is loaded. Upload one with PUT /_spec or `evident spec put FILE`, or start with --spec FILE.")
         }
         return current
     }

@@ -76,7 +76,8 @@ struct SpecEngineTests {
 
         // The same key for another write is refused.
         await #expect(throws: EventStoreError.self) {
-            try await engine.write(Self.write("cart", cart, "coupon_was_applied", ["code": "x", "percent": 5], key: "checkout-1"))
+            try await engine.write(
+                Self.write("cart", cart, "coupon_was_applied", ["code": "x", "percent": 5], key: "checkout-1"))
         }
 
         let placed = try await engine.state(of: "order", order)
@@ -116,13 +117,16 @@ struct SpecEngineTests {
         }
         #expect(await code(of: Self.write("nosuch", cart, "was_opened", [:])) == "unknownAggregateType")
         #expect(await code(of: Self.write("cart", cart, "was_opened", ["customer_id": 7])) == "invalidData")
-        #expect(await code(of: Self.write("cart", cart, "item_was_added", ["sku": "a", "quantity": 1, "unit_price": 1]))
-            == "requirementFailed")
+        #expect(
+            await code(of: Self.write("cart", cart, "item_was_added", ["sku": "a", "quantity": 1, "unit_price": 1]))
+                == "requirementFailed")
         var anonymous = Self.write("cart", cart, "was_opened", ["customer_id": "c1"])
         anonymous.metadata.actor = nil
         #expect(await code(of: anonymous) == "invalidMetadata")
-        #expect(await code(of: Self.write("cart", cart, "was_opened", ["customer_id": "c1"], concurrency: .expectedLength(3)))
-            == "wrongExpectedVersion")
+        #expect(
+            await code(
+                of: Self.write("cart", cart, "was_opened", ["customer_id": "c1"], concurrency: .expectedLength(3)))
+                == "wrongExpectedVersion")
         #expect(try await store.headPosition() == 1, "only the spec was written")
         do {
             _ = try await engine.state(of: "cart", cart)
@@ -146,36 +150,14 @@ struct SpecEngineTests {
 
     }
 
-    /// A store on which another writer stores a spec just before each spec append of this process.
-    final class RacedStore: EventStore {
-        let base = InMemoryEventStore()
-        let rival = try! StreamName("$spec:current")
-
-        func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-            if appends.first?.stream == rival {
-                try await base.append([NewEvent(type: "spec_was_stored", data: ["document": SpecEngineTests.shop])], to: rival)
-            }
-            return try await base.append(appends, idempotency: idempotency)
-        }
-        func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
-            try await base.idempotentAppend(forKey: key)
-        }
-        func readStream(_ stream: StreamName, from version: Int, direction: ReadDirection, limit: Int) async throws
-            -> [RecordedEvent]
-        { try await base.readStream(stream, from: version, direction: direction, limit: limit) }
-        func readLog(after position: Int64, filter: LogFilter, limit: Int) async throws -> [RecordedEvent] {
-            try await base.readLog(after: position, filter: filter, limit: limit)
-        }
-        func streamInfo(_ stream: StreamName) async throws -> StreamInfo? { try await base.streamInfo(stream) }
-        func headPosition() async throws -> Int64 { try await base.headPosition() }
-        func waitForAppends(after position: Int64, timeout: Duration) async throws {
-            try await base.waitForAppends(after: position, timeout: timeout)
-        }
-    }
-
     @Test("a spec stored by another writer after this one read the version in force wins; this one is refused")
     func racingSpecWriters() async throws {
-        let store = RacedStore()
+        // Another writer stores a spec just before each spec append of this engine.
+        let spec = try StreamName("$spec:current")
+        let store = InterruptedStore { appends, base in
+            guard appends.first?.stream == spec else { return }
+            try await base.append([NewEvent(type: "spec_was_stored", data: ["document": Self.shop])], to: spec)
+        }
         let engine = SpecEngine(store: store)
         do {
             try await engine.putSpec(Self.shop)

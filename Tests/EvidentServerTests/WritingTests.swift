@@ -172,8 +172,11 @@ struct WritingTests {
         store.maximumStreamLength = 2
         try await TestServer(store: store).test { client in
             let cart = Fixture.id()
-            #expect(try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"])).status == .created)
-            #expect(try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item)).status == .created)
+            #expect(
+                try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"])).status
+                    == .created)
+            #expect(
+                try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item)).status == .created)
             let refused = try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item))
             #expect(refused.status == .unprocessableContent)
             #expect(refused["limit"] == 2)

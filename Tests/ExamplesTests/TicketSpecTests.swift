@@ -20,7 +20,8 @@ struct TicketSpecTests {
     func runs() async throws {
         #expect(try await TicketDesk.run(on: InMemoryEventStore()) == Self.expected)
         let directory = try TemporaryDirectory()
-        #expect(try await TicketDesk.run(on: try SQLiteEventStore(path: directory.file("tickets.sqlite"))) == Self.expected)
+        #expect(
+            try await TicketDesk.run(on: try SQLiteEventStore(path: directory.file("tickets.sqlite"))) == Self.expected)
     }
 
     @Test("the library guide shows the example's code as it is")

@@ -67,7 +67,9 @@ struct CommandLineTests {
     func follow() async throws {
         let directory = try TemporaryDirectory()
         _ = try EvidentBinary.run(["append", "order:1", "was_placed"], in: directory.path)
-        let follower = try BackgroundEvident(["log", "--follow", "--limit", "3", "--db", directory.file("evident.sqlite")])
+        let follower = try BackgroundEvident([
+            "log", "--follow", "--limit", "3", "--db", directory.file("evident.sqlite"),
+        ])
         // The stored event first; the next two are appended while it follows.
         try await follower.waitForLines("the stored event") { !$0.isEmpty }
         _ = try EvidentBinary.run(["append", "order:1", "was_paid"], in: directory.path)
@@ -75,9 +77,10 @@ struct CommandLineTests {
         try await follower.waitForExit()
         #expect(follower.process.terminationStatus == 0)
         #expect(
-            follower.output.lines.current.complete.map { $0.split(separator: " ", omittingEmptySubsequences: true)[0] } == [
-                "1", "2", "3",
-            ])
+            follower.output.lines.current.complete.map { $0.split(separator: " ", omittingEmptySubsequences: true)[0] }
+                == [
+                    "1", "2", "3",
+                ])
     }
 
     @Test("serve refuses to start on an invalid spec, listing every problem, and creates nothing")

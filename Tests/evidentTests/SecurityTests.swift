@@ -40,7 +40,9 @@ struct SecurityTests {
         var checked = 0
         for route in declarations {
             let path = route.path.replacingOccurrences(of: "{type}", with: "cart")
-                .replacingOccurrences(of: "{id}", with: route.path.hasPrefix("/_keys") ? "0123456789ab" : ProbeSpec.id())
+                .replacingOccurrences(
+                    of: "{id}", with: route.path.hasPrefix("/_keys") ? "0123456789ab" : ProbeSpec.id()
+                )
                 .replacingOccurrences(of: "{event}", with: "was_opened")
             let body: String? =
                 switch route.method {

@@ -1,4 +1,6 @@
 import Evident
+import EvidentTesting
+import Synchronization
 
 // A small domain for the library tests: a counter decider and a to-do list aggregate.
 
@@ -120,43 +122,19 @@ struct TodoList: Aggregate, Equatable, Codable {
     }
 }
 
-/// A store that lets another writer slip in an event right before each of the first `interruptions` appends,
-/// to provoke version conflicts.
-final class InterruptedStore: EventStore {
-    let base = InMemoryEventStore()
-    let interruptions: Int
-    private let count = Mutex(0)
-
-    init(interruptions: Int) { self.interruptions = interruptions }
-
-    func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-        let interrupt = count.withLock { count in
-            count += 1
-            return count <= interruptions
+extension InterruptedStore {
+    /// A store where another writer appends an increment right before each of the first `interruptions`
+    /// appends, to provoke version conflicts.
+    convenience init(interruptions: Int) {
+        let count = Mutex(0)
+        self.init { appends, base in
+            let interrupt = count.withLock { count in
+                count += 1
+                return count <= interruptions
+            }
+            if interrupt, let stream = appends.first?.stream {
+                try await base.append([CounterEvent.incremented(Incremented(by: 1)).newEvent()], to: stream)
+            }
         }
-        if interrupt, let stream = appends.first?.stream {
-            try await base.append([CounterEvent.incremented(Incremented(by: 1)).newEvent()], to: stream)
-        }
-        return try await base.append(appends, idempotency: idempotency)
-    }
-
-    func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
-        try await base.idempotentAppend(forKey: key)
-    }
-
-    func readStream(_ stream: StreamName, from version: Int, direction: ReadDirection, limit: Int) async throws
-        -> [RecordedEvent]
-    { try await base.readStream(stream, from: version, direction: direction, limit: limit) }
-
-    func readLog(after position: Int64, filter: LogFilter, limit: Int) async throws -> [RecordedEvent] {
-        try await base.readLog(after: position, filter: filter, limit: limit)
-    }
-
-    func streamInfo(_ stream: StreamName) async throws -> StreamInfo? { try await base.streamInfo(stream) }
-    func headPosition() async throws -> Int64 { try await base.headPosition() }
-    func waitForAppends(after position: Int64, timeout: Duration) async throws {
-        try await base.waitForAppends(after: position, timeout: timeout)
     }
 }
-
-import Synchronization

@@ -1,4 +1,5 @@
 import Evident
+import EvidentTesting
 import Foundation
 import Testing
 

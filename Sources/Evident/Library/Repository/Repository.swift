@@ -45,7 +45,8 @@ public struct Repository<D: Decider>: Sendable where D.Event: EventFamily {
     /// ```
     public init(
         store: any EventStore, decider: D, category: String, snapshots: any SnapshotStore, policy: SnapshotPolicy,
-        maximumAttempts: Int = 3, logger: Logger = Logger(label: "evident.repository", factory: { _ in SwiftLogNoOpLogHandler() })
+        maximumAttempts: Int = 3,
+        logger: Logger = Logger(label: "evident.repository", factory: { _ in SwiftLogNoOpLogHandler() })
     ) where D.State: Codable {
         self.store = store
         self.decider = decider
