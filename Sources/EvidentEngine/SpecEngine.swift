@@ -157,6 +157,8 @@ public final class SpecEngine: Sendable {
                 hash: spec.contentHash, version: nil, warnings: spec.warnings, dryRun: try await self.dryRun(spec))
         }
         let stored = try await specs.store(spec)
+        logger.debug(
+            "Spec in force", metadata: ["version": "\(stored.version)", "hash": "\(stored.spec.contentHash)"])
         return SpecPut(hash: stored.spec.contentHash, version: stored.version, warnings: spec.warnings)
     }
 
