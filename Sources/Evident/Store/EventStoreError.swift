@@ -31,6 +31,10 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible, CustomD
         public static let incompatibleDatabase = Code("incompatibleDatabase")
         /// The storage failed (I/O error, disk full, corruption).
         public static let storageFailure = Code("storageFailure")
+        /// The database cannot be reached for now (a server restarting, a connection lost, a statement timed
+        /// out); the same call may succeed later. An append that fails so may or may not have been written:
+        /// retry it with its idempotency key.
+        public static let unavailable = Code("unavailable")
     }
 
     public var code: Code

@@ -114,7 +114,7 @@ extension APIError {
             self.init(.unprocessableContent, error.message, details: ["limit": .int(error.limit ?? 0)])
         case .invalidArgument, .invalidStreamName, .duplicateEventId:
             self.init(.unprocessableContent, error.message)
-        case .busy:
+        case .busy, .unavailable:
             self.init(.serviceUnavailable, error.message)
         default:
             self.init(.internalServerError, "The store failed; see the server log.")
