@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Evident", targets: ["Evident"]),
         .library(name: "EvidentSQLite", targets: ["EvidentSQLite"]),
+        .library(name: "EvidentPostgres", targets: ["EvidentPostgres"]),
         .library(name: "EvidentSpec", targets: ["EvidentSpec"]),
         .library(name: "EvidentEngine", targets: ["EvidentEngine"]),
         .library(name: "EvidentServer", targets: ["EvidentServer"]),
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -46,6 +49,14 @@ let package = Package(
             dependencies: [
                 "Evident", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "EvidentPostgres",
+            dependencies: [
+                "Evident", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -149,6 +160,11 @@ let package = Package(
             dependencies: [
                 "Evident", "EvidentSQLite", "EvidentTesting", .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "EvidentPostgresTests",
+            dependencies: ["Evident", "EvidentPostgres", "EvidentTesting"],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(

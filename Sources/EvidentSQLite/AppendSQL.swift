@@ -112,7 +112,8 @@ struct AppendSQL {
             try db.execute(
                 sql: "INSERT INTO evident_idempotency_keys (key, fingerprint, result, recorded_at) VALUES (?, ?, ?, ?)",
                 arguments: [
-                    idempotency.key, idempotency.fingerprint, Self.encode(results).serializedString(), recordedAt,
+                    idempotency.key, idempotency.fingerprint, IdempotentAppend.stored(results).serializedString(),
+                    recordedAt,
                 ])
         }
         return results
@@ -123,30 +124,7 @@ struct AppendSQL {
             let row = try Row.fetchOne(
                 db, sql: "SELECT fingerprint, result FROM evident_idempotency_keys WHERE key = ?", arguments: [key])
         else { return nil }
-        return IdempotentAppend(fingerprint: row[0], results: try decode(JSON(parsing: row[1] as String)))
-    }
-
-    static func encode(_ results: [AppendResult]) -> JSON {
-        .array(
-            results.map {
-                [
-                    "stream": .string($0.stream.description), "length": .int($0.streamLength), "count": .int($0.count),
-                    "first_position": .int(Int($0.firstPosition)),
-                ]
-            })
-    }
-
-    static func decode(_ json: JSON) throws -> [AppendResult] {
-        guard let array = json.array else {
-            throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.")
-        }
-        return try array.map { item in
-            guard let stream = item["stream"]?.string, let length = item["length"]?.number,
-                let count = item["count"]?.number, let first = item["first_position"]?.number
-            else { throw EventStoreError(code: .storageFailure, message: "Damaged idempotency record.") }
-            return AppendResult(
-                stream: try StreamName(stream), streamLength: Int(length), count: Int(count),
-                firstPosition: Int64(first))
-        }
+        return IdempotentAppend(
+            fingerprint: row[0], results: try IdempotentAppend.results(stored: JSON(parsing: row[1] as String)))
     }
 }

@@ -82,9 +82,9 @@ public final class SQLiteEventStore: EventStore {
         try checkWritable()
         try AppendValidation.checkShape(appends)
         let request = AppendRequest(appends: appends, idempotency: idempotency)
-        let (results, head) = try await writer.submit(request)
-        watch.advance(to: head)
-        return results
+        let committed = try await writer.submit(request)
+        watch.advance(to: committed.head)
+        return committed.results
     }
 
     public func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {

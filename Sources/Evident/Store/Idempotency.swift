@@ -37,3 +37,30 @@ public struct IdempotentAppend: Sendable, Hashable {
         }
     }
 }
+
+extension IdempotentAppend {
+    /// Results as stores keep them with their key: a JSON array, the same in every store.
+    package static func stored(_ results: [AppendResult]) -> JSON {
+        .array(
+            results.map {
+                [
+                    "stream": .string($0.stream.description), "length": .int($0.streamLength), "count": .int($0.count),
+                    "first_position": .int(Int($0.firstPosition)),
+                ]
+            })
+    }
+
+    /// Results kept by ``stored(_:)``.
+    package static func results(stored json: JSON) throws -> [AppendResult] {
+        let damaged = EventStoreError(code: .storageFailure, message: "Damaged idempotency record.")
+        guard let array = json.array else { throw damaged }
+        return try array.map { item in
+            guard let stream = item["stream"]?.string, let length = item["length"]?.number,
+                let count = item["count"]?.number, let first = item["first_position"]?.number
+            else { throw damaged }
+            return AppendResult(
+                stream: try StreamName(stream), streamLength: Int(length), count: Int(count),
+                firstPosition: Int64(first))
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Evident
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The transaction that commits one batch of appends (see `docs/storage.md`, "Positions on PostgreSQL").
+///
+/// It first locks the one row of `log_head`, and holds the lock until COMMIT: every batch of every node
+/// takes that lock, so batches commit one at a time, each numbering its events from the head it found.
+/// Positions are therefore dense (a rolled-back batch leaves the head as it was) and in commit order (a batch
+/// cannot number events before the previous one has committed). Expectations and idempotency keys are checked
+/// under the same lock, against committed data, so they hold across nodes.
+///
+/// Refused appends are checked before anything is written and leave no trace; their neighbours in the batch
+/// are written. Reads and writes take 5 round trips: BEGIN, the lock, the look-ups, one statement that writes
+/// everything, COMMIT.
+struct PostgresAppendBatch {
+    let schema: PostgresSchema
+    let maximumStreamLength: Int?
+    let channel: String
+
+    /// Commits `requests`; returns each one's outcome.
+    func commit(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
+        -> [Result<CommittedAppend, any Error>]
+    {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let (outcomes, head) = try await write(requests, on: connection, logger: logger)
+            try await connection.query("COMMIT", logger: logger)
+            return outcomes.map { $0.map { CommittedAppend(results: $0, head: head) } }
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private func write(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
+        -> (outcomes: [Result<[AppendResult], any Error>], head: Int64)
+    {
+        // The lock first, in a statement of its own: later statements take their snapshots after it is granted,
+        // so they see every batch committed before this one.
+        var head: Int64 = 0
+        var lastRecordedAt: Int64 = 0
+        let locked = try await connection.query(
+            PostgresQuery(unsafeSQL: schema.qualify("SELECT position, recorded_at FROM {s}.log_head FOR UPDATE")),
+            logger: logger)
+        for try await (position, recordedAt) in locked.decode((Int64, Int64).self) {
+            (head, lastRecordedAt) = (position, recordedAt)
+        }
+        var plan = Plan(
+            head: head, recordedAt: max(Date().unixMilliseconds, lastRecordedAt),
+            maximumStreamLength: maximumStreamLength)
+        try await plan.load(requests, schema: schema, connection: connection, logger: logger)
+        let outcomes = requests.map { plan.add($0) }
+        if !plan.rows.isEmpty || !plan.keys.isEmpty {
+            try await connection.query(plan.statement(schema: schema, channel: channel), logger: logger)
+        }
+        return (outcomes, plan.head)
+    }
+
+    /// What the batch writes, built append by append.
+    private struct Plan {
+        var head: Int64
+        let recordedAt: Int64
+        let maximumStreamLength: Int?
+        /// The streams' lengths, as stored and then as this batch leaves them.
+        var lengths: [String: Int] = [:]
+        /// The idempotency keys stored before and in this batch.
+        var stored: [String: IdempotentAppend] = [:]
+        var rows = EventRows()
+        var keys: [(key: String, fingerprint: String, results: String)] = []
+
+        struct EventRows {
+            var positions: [Int64] = []
+            var ids: [UUID] = []
+            var streams: [String] = []
+            var categories: [String] = []
+            var versions: [Int] = []
+            var types: [String] = []
+            var data: [String] = []
+            var metadata: [String] = []
+            var isEmpty: Bool { positions.isEmpty }
+        }
+
+        /// Reads the current lengths of the batch's streams and the results stored under its keys.
+        mutating func load(
+            _ requests: [AppendRequest], schema: PostgresSchema, connection: PostgresConnection, logger: Logger
+        ) async throws {
+            let keys = Array(Set(requests.compactMap(\.idempotency?.key)))
+            if !keys.isEmpty {
+                let rows = try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: schema.qualify(
+                            "SELECT key, fingerprint, result FROM {s}.idempotency_keys WHERE key = ANY($1)"),
+                        binds: bindings(keys)), logger: logger)
+                for try await (key, fingerprint, result) in rows.decode((String, String, String).self) {
+                    stored[key] = IdempotentAppend(
+                        fingerprint: fingerprint, results: try IdempotentAppend.results(stored: JSON(parsing: result)))
+                }
+            }
+            let streams = Array(Set(requests.flatMap { $0.appends.map(\.stream.description) }))
+            // One index look-up per stream (its last version), however long the stream.
+            let rows = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: schema.qualify(
+                        """
+                        SELECT name, (SELECT version FROM {s}.events WHERE stream = name ORDER BY version DESC LIMIT 1)
+                        FROM unnest($1::text[]) AS name
+                        """), binds: bindings(streams)), logger: logger)
+            for try await (name, version) in rows.decode((String, Int?).self) {
+                lengths[name] = version ?? 0
+            }
+        }
+
+        /// Checks one append against the batch so far and, when it holds, adds its events.
+        mutating func add(_ request: AppendRequest) -> Result<[AppendResult], any Error> {
+            if let idempotency = request.idempotency, let previous = stored[idempotency.key] {
+                guard previous.fingerprint == idempotency.fingerprint else {
+                    return .failure(EventStoreError.idempotencyKeyConflict(idempotency.key))
+                }
+                return .success(previous.results)
+            }
+            do {
+                for append in request.appends {
+                    try AppendValidation.check(
+                        append, currentLength: lengths[append.stream.description] ?? 0,
+                        maximumStreamLength: maximumStreamLength)
+                }
+            } catch {
+                return .failure(error)
+            }
+            let results = request.appends.map { append in
+                let name = append.stream.description
+                let length = lengths[name] ?? 0
+                for (offset, event) in append.events.enumerated() {
+                    rows.positions.append(head + Int64(offset) + 1)
+                    rows.ids.append(event.id)
+                    rows.streams.append(name)
+                    rows.categories.append(append.stream.category)
+                    rows.versions.append(length + offset + 1)
+                    rows.types.append(event.type)
+                    rows.data.append(event.data.serializedString())
+                    rows.metadata.append(event.metadata.json.serializedString())
+                }
+                let result = AppendResult(
+                    stream: append.stream, streamLength: length + append.events.count, count: append.events.count,
+                    firstPosition: append.events.isEmpty ? 0 : head + 1)
+                head += Int64(append.events.count)
+                lengths[name] = result.streamLength
+                return result
+            }
+            if let idempotency = request.idempotency {
+                stored[idempotency.key] = IdempotentAppend(fingerprint: idempotency.fingerprint, results: results)
+                keys.append(
+                    (idempotency.key, idempotency.fingerprint, IdempotentAppend.stored(results).serializedString()))
+            }
+            return .success(results)
+        }
+
+        /// One statement that inserts the events and keys, moves the head and notifies listeners (PostgreSQL
+        /// delivers the notification at COMMIT).
+        func statement(schema: PostgresSchema, channel: String) -> PostgresQuery {
+            var binds = PostgresBindings(capacity: 14)
+            binds.append(rows.positions)
+            binds.append(rows.ids)
+            binds.append(rows.streams)
+            binds.append(rows.categories)
+            binds.append(rows.versions)
+            binds.append(rows.types)
+            binds.append(rows.data)
+            binds.append(rows.metadata)
+            binds.append(recordedAt)
+            binds.append(keys.map(\.key))
+            binds.append(keys.map(\.fingerprint))
+            binds.append(keys.map(\.results))
+            binds.append(head)
+            binds.append(channel)
+            return PostgresQuery(
+                unsafeSQL: schema.qualify(
+                    """
+                    WITH new_events AS (
+                        INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                        SELECT p, i, s, c, v, t, d, m, $9
+                        FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
+                            $8::text[]) AS e(p, i, s, c, v, t, d, m)
+                    ), new_keys AS (
+                        INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
+                        SELECT k, f, r, $9 FROM unnest($10::text[], $11::text[], $12::text[]) AS k(k, f, r)
+                    )
+                    UPDATE {s}.log_head SET position = $13, recorded_at = $9
+                    RETURNING pg_notify($14, $13::text)
+                    """), binds: binds)
+        }
+    }
+}

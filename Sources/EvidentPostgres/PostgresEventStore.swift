@@ -1,0 +1,302 @@
+public import Evident
+import Foundation
+public import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The event store for several processes and machines: Evident's tables in a schema of their own in a
+/// PostgreSQL database (15 or newer), shared by any number of stores in any number of processes.
+///
+/// Positions are dense and in commit order across all of them (see `docs/storage.md`); appends from one store
+/// are committed in groups; readers are woken by `LISTEN`/`NOTIFY` and poll as a fallback. Connect with
+/// ``connect(_:logger:)`` and call ``close()`` before exiting:
+///
+/// ```swift
+/// let store = try await PostgresEventStore.connect(
+///     PostgresStoreConfiguration(url: "postgres://evident@db.internal/app?schema=evident"))
+/// try await store.append([NewEvent(type: "was_opened")], to: StreamName("account:42"), expectedVersion: .noStream)
+/// await store.close()
+/// ```
+///
+/// Opened on a streaming replica (a server in recovery), the store is read-only: appends fail, and waits poll
+/// the replica (it cannot `LISTEN`).
+public final class PostgresEventStore: EventStore {
+    public let configuration: PostgresStoreConfiguration
+    let client: PostgresClient
+    let schema: PostgresSchema
+    let logger: Logger
+    let watch = PositionWatch()
+    /// The client's connection pool, then the notification listener.
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let writer: GroupCommitQueue<AppendRequest, CommittedAppend>
+    private let listening = Mutex(false)
+    private let replica = Mutex(false)
+    /// The `NOTIFY` channel of this schema's appends.
+    let channel: String
+
+    /// Connects to the database, creates or upgrades Evident's schema (one opener at a time; the others wait),
+    /// and starts listening for appends.
+    ///
+    /// Fails, changing nothing, with `incompatibleDatabase` when the schema holds someone else's tables or a
+    /// newer Evident's, with `invalidArgument` when the server refuses the login or the database does not exist,
+    /// and with `unavailable` when the server cannot be reached within ``PostgresStoreConfiguration/connectTimeout``.
+    public static func connect(
+        _ configuration: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "evident.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> PostgresEventStore {
+        let store = PostgresEventStore(configuration: configuration, logger: logger)
+        do {
+            // On a connection of its own, outside the pool, which would retry a refused login or a missing
+            // database silently until the deadline: here the server's answer is the error.
+            let inRecovery = try await withDeadline(configuration, description: configuration.description) {
+                let connection = try await PostgresConnection.connect(
+                    configuration: connectionConfiguration(configuration), id: 0, logger: logger)
+                do {
+                    let inRecovery = try await store.schema.prepare(
+                        connection, logger: logger, description: configuration.description)
+                    try await connection.close()
+                    return inRecovery
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+            }
+            store.replica.withLock { $0 = inRecovery }
+            store.watch.advance(to: try await store.headPosition())
+        } catch {
+            await store.stopClient()
+            throw error
+        }
+        if !store.isReplica { store.startListening() }
+        logger.debug("Opened event store", metadata: ["database": "\(configuration)"])
+        return store
+    }
+
+    private init(configuration: PostgresStoreConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        schema = PostgresSchema(name: configuration.schema)
+        channel = "\(configuration.schema)_appended"
+        client = PostgresClient(configuration: Self.clientConfiguration(configuration), backgroundLogger: logger)
+        let batch = PostgresAppendBatch(
+            schema: schema, maximumStreamLength: configuration.maximumStreamLength, channel: channel)
+        let description = configuration.description
+        // One batch at a time: every batch of every node serializes on the log head's lock anyway, so
+        // grouping, not concurrency, is what makes many writers cheap.
+        writer = GroupCommitQueue(
+            maximumBatch: configuration.maximumAppendsPerCommit,
+            closedError: EventStoreError.invalidArgument("The store \(description) is closed.")
+        ) { [client, logger] requests in
+            do {
+                return try await Self.withDeadline(configuration, description: description) {
+                    try await client.withConnection { connection in
+                        try await batch.commit(requests, on: connection, logger: logger)
+                    }
+                }
+            } catch {
+                // A failed COMMIT may still have committed: the error (unavailable) says to retry with the
+                // idempotency key, which settles it.
+                return requests.map { _ in .failure(error) }
+            }
+        }
+        let client = client
+        tasks.withLock { $0.append(Task { await client.run() }) }
+    }
+
+    /// Whether the store reads a server in recovery (a streaming replica), which takes no writes.
+    public var isReplica: Bool { replica.withLock { $0 } }
+
+    public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
+        guard !isReplica else {
+            throw EventStoreError.invalidArgument(
+                "The store \(configuration) reads a replica, which takes no writes; append to the primary.")
+        }
+        try AppendValidation.checkShape(appends)
+        let committed = try await writer.submit(AppendRequest(appends: appends, idempotency: idempotency))
+        watch.advance(to: committed.head)
+        return committed.results
+    }
+
+    public func waitForAppends(after position: Int64, timeout: Duration) async throws {
+        // Notifications wake waiters at once; the poll catches a lost one (and is all a replica has).
+        let poll: Duration = listening.withLock { $0 } ? .seconds(1) : .milliseconds(25)
+        let deadline = ContinuousClock.now + timeout
+        while watch.head <= position {
+            let remaining = deadline - .now
+            guard remaining > .zero else { return }
+            try await watch.wait(after: position, timeout: min(remaining, poll))
+            if watch.head <= position { watch.advance(to: try await headPosition()) }
+        }
+    }
+
+    /// Stops taking appends, commits those already queued, stops listening and closes the connections.
+    /// Afterwards every call fails.
+    public func close() async {
+        await writer.close()
+        await stopClient()
+        logger.debug("Closed event store", metadata: ["database": "\(configuration)"])
+    }
+
+    private func stopClient() async {
+        let running = tasks.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in running.reversed() {
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// Listens for the schema's appends on a connection of the pool, reconnecting after a failure; after each
+    /// (re)connection it reads the head, so an append missed meanwhile wakes waiters too.
+    private func startListening() {
+        let task = Task { [self] in
+            var delay = Duration.milliseconds(50)
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            watch.advance(to: try await headPosition())
+                            listening.withLock { $0 = true }
+                            delay = .milliseconds(50)
+                            for try await notification in notifications {
+                                if let head = Int64(notification.payload) { watch.advance(to: head) }
+                            }
+                        }
+                    }
+                } catch {
+                    if !Task.isCancelled {
+                        logger.debug("Listening for appends failed; retrying", metadata: ["error": "\(error)"])
+                    }
+                }
+                listening.withLock { $0 = false }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+        tasks.withLock { $0.append(task) }
+    }
+
+    /// Runs one SQL statement, for this package's tests and tools.
+    package func execute(unsafeSQL sql: String) async throws {
+        try await withConnection { [logger] connection in
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {}
+        }
+    }
+
+    /// Runs `body` on a connection of the pool, within the deadline, translating errors.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        try await Self.withDeadline(configuration, description: configuration.description) { [client] in
+            try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    /// Runs `body`, failing with `unavailable` when it takes longer than a connection and a statement may:
+    /// while the server is down, the pool would keep a caller waiting for a connection indefinitely.
+    static func withDeadline<T: Sendable>(
+        _ configuration: PostgresStoreConfiguration, description: String,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let deadline = configuration.connectTimeout + configuration.statementTimeout
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let result = try await group.next(), let value = result else {
+                    throw EventStoreError(
+                        code: .unavailable,
+                        message: "The database \(description) did not answer within \(deadline); try again (retry "
+                            + "writes with their idempotency key).")
+                }
+                return value
+            }
+        } catch {
+            throw PostgresErrors.translate(error, database: description)
+        }
+    }
+
+    /// The TLS settings of `mode`: whether TLS is required, and how the server is checked (nil: no TLS).
+    private static func tls(_ mode: PostgresStoreConfiguration.TLSMode) -> (required: Bool, TLSConfiguration)? {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        return switch mode {
+        case .disable: nil
+        case .prefer: (false, unverified)
+        case .require: (true, unverified)
+        case .verifyFull: (true, .makeClientConfiguration())
+        }
+    }
+
+    private static func startupParameters(_ configuration: PostgresStoreConfiguration) -> [(String, String)] {
+        [
+            ("statement_timeout", "\(configuration.statementTimeout.milliseconds)"),
+            ("application_name", "evident"),
+        ]
+    }
+
+    private static func connectionConfiguration(_ configuration: PostgresStoreConfiguration) throws
+        -> PostgresConnection.Configuration
+    {
+        var connection: PostgresConnection.Configuration
+        if let socket = configuration.socketPath {
+            connection = PostgresConnection.Configuration(
+                unixSocketPath: socket, username: configuration.username, password: configuration.password,
+                database: configuration.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS =
+                switch Self.tls(configuration.tls) {
+                case nil: .disable
+                case (let required, let settings)?:
+                    required
+                        ? .require(try NIOSSLContext(configuration: settings))
+                        : .prefer(try NIOSSLContext(configuration: settings))
+                }
+            connection = PostgresConnection.Configuration(
+                host: configuration.host ?? "localhost", port: configuration.port, username: configuration.username,
+                password: configuration.password, database: configuration.database, tls: tls)
+        }
+        connection.options.connectTimeout = .milliseconds(configuration.connectTimeout.milliseconds)
+        connection.options.additionalStartupParameters = startupParameters(configuration)
+        return connection
+    }
+
+    private static func clientConfiguration(_ configuration: PostgresStoreConfiguration)
+        -> PostgresClient.Configuration
+    {
+        var client: PostgresClient.Configuration
+        if let socket = configuration.socketPath {
+            client = PostgresClient.Configuration(
+                unixSocketPath: socket, username: configuration.username, password: configuration.password,
+                database: configuration.database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS =
+                switch Self.tls(configuration.tls) {
+                case nil: .disable
+                case (let required, let settings)?: required ? .require(settings) : .prefer(settings)
+                }
+            client = PostgresClient.Configuration(
+                host: configuration.host ?? "localhost", port: configuration.port, username: configuration.username,
+                password: configuration.password, database: configuration.database, tls: tls)
+        }
+        // The listener holds one connection for good.
+        client.options.maximumConnections = configuration.maximumConnections + 1
+        client.options.connectTimeout = configuration.connectTimeout
+        client.options.additionalStartupParameters = startupParameters(configuration)
+        return client
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,180 @@
+import Evident
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Evident's tables in their own PostgreSQL schema, created by named migrations applied in order. Never edit
+/// a shipped migration: add one.
+struct PostgresSchema: Sendable {
+    /// One named step of the schema; `sql` names the schema `{s}`, replaced by its name.
+    struct Migration: Sendable {
+        var identifier: String
+        var sql: String
+
+        /// The statements of `sql`, each ending with `;` at the end of a line.
+        var statements: [String] {
+            sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty }
+        }
+    }
+
+    /// Every migration, in the order they apply.
+    static let migrations = [
+        Migration(
+            identifier: "v1: events, log head, idempotency keys",
+            sql: """
+                CREATE TABLE {s}.log_head (
+                    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                    position bigint NOT NULL,
+                    recorded_at bigint NOT NULL
+                );
+                INSERT INTO {s}.log_head (position, recorded_at) VALUES (0, 0);
+                CREATE TABLE {s}.events (
+                    position bigint PRIMARY KEY,
+                    id uuid NOT NULL,
+                    stream text NOT NULL,
+                    category text NOT NULL,
+                    version integer NOT NULL,
+                    type text NOT NULL,
+                    data text NOT NULL,
+                    metadata text NOT NULL,
+                    recorded_at bigint NOT NULL,
+                    UNIQUE (stream, version)
+                );
+                CREATE TABLE {s}.idempotency_keys (
+                    key text PRIMARY KEY,
+                    fingerprint text NOT NULL,
+                    result text NOT NULL,
+                    recorded_at bigint NOT NULL
+                );
+                """),
+        Migration(
+            identifier: "v2: snapshots, projection checkpoints, parked events",
+            sql: """
+                CREATE TABLE {s}.snapshots (
+                    stream text PRIMARY KEY,
+                    version integer NOT NULL,
+                    schema_version integer NOT NULL,
+                    state text NOT NULL,
+                    saved_at bigint NOT NULL
+                );
+                CREATE TABLE {s}.checkpoints (
+                    consumer text PRIMARY KEY,
+                    position bigint NOT NULL,
+                    updated_at bigint NOT NULL
+                );
+                CREATE TABLE {s}.parked_events (
+                    consumer text NOT NULL,
+                    position bigint NOT NULL,
+                    event_id uuid NOT NULL,
+                    stream text NOT NULL,
+                    type text NOT NULL,
+                    error text NOT NULL,
+                    attempts integer NOT NULL,
+                    parked_at bigint NOT NULL,
+                    PRIMARY KEY (consumer, position)
+                );
+                """),
+    ]
+
+    /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).
+    let name: String
+
+    /// `sql` with the placeholder `{s}.` replaced by the schema's name.
+    func qualify(_ sql: String) -> String {
+        sql.replacingOccurrences(of: "{s}.", with: "\(name).")
+    }
+
+    /// Checks the schema and applies the migrations it lacks, in one transaction under an advisory lock, so
+    /// that several processes opening one database at once neither apply a migration twice nor see a half-made
+    /// schema. On a read-only server (a streaming replica) it only checks.
+    ///
+    /// Refuses, changing nothing: a schema that holds tables but no migrations of Evident's (someone else's),
+    /// a schema with migrations this version does not know (a newer Evident), and on a replica a schema that is
+    /// missing or out of date. Returns whether the server is a replica.
+    func prepare(_ connection: PostgresConnection, logger: Logger, description: String) async throws -> Bool {
+        let inRecovery =
+            try await connection.query("SELECT pg_is_in_recovery()", logger: logger)
+            .decode(Bool.self).first { _ in true } ?? false
+        if inRecovery {
+            guard try await check(connection, logger: logger, description: description) else {
+                throw EventStoreError(
+                    code: .incompatibleDatabase,
+                    message: "The schema \(name) on the replica \(description) is missing or out of date; open the "
+                        + "primary with this version of Evident first.")
+            }
+            return true
+        }
+        if try await check(connection, logger: logger, description: description) { return false }
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            // One lock per schema name, held until COMMIT: other openers wait here, then find the work done.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended(\("evident schema " + name), 0))", logger: logger)
+            _ = try await check(connection, logger: logger, description: description)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(name)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: qualify(
+                        """
+                        CREATE TABLE IF NOT EXISTS {s}.migrations (
+                            identifier text PRIMARY KEY,
+                            applied_at timestamptz NOT NULL DEFAULT now()
+                        )
+                        """)), logger: logger)
+            let applied = try await appliedMigrations(connection, logger: logger)
+            for migration in Self.migrations where !applied.contains(migration.identifier) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: qualify(statement)), logger: logger)
+                }
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: qualify("INSERT INTO {s}.migrations (identifier) VALUES ($1)"),
+                        binds: bindings(migration.identifier)), logger: logger)
+            }
+            try await connection.query("COMMIT", logger: logger)
+            return false
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Refuses a schema that is not Evident's or is newer; returns whether every migration has been applied.
+    private func check(_ connection: PostgresConnection, logger: Logger, description: String) async throws -> Bool {
+        let tables = try await connection.query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(name)", logger: logger
+        ).decode(String.self).reduce(into: Set<String>()) { $0.insert($1) }
+        guard tables.contains("migrations") else {
+            guard tables.isEmpty else {
+                throw EventStoreError(
+                    code: .incompatibleDatabase,
+                    message: "The schema \(name) in \(description) holds tables that are not Evident's; "
+                        + "choose another schema with ?schema=NAME.")
+            }
+            return false
+        }
+        let applied = try await appliedMigrations(connection, logger: logger)
+        let known = Set(Self.migrations.map(\.identifier))
+        guard applied.isSubset(of: known) else {
+            throw EventStoreError(
+                code: .incompatibleDatabase,
+                message: "The schema \(name) in \(description) was written by a newer version of Evident; "
+                    + "upgrade Evident to open it.")
+        }
+        return applied == known
+    }
+
+    private func appliedMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        try await connection.query(
+            PostgresQuery(unsafeSQL: qualify("SELECT identifier FROM {s}.migrations")), logger: logger
+        ).decode(String.self).reduce(into: Set<String>()) { $0.insert($1) }
+    }
+}
+
+/// Bindings for a query written with `unsafeSQL` (schema-qualified names cannot be bound).
+func bindings(_ values: any PostgresDynamicTypeEncodable...) -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: values.count)
+    for value in values { bindings.append(value) }
+    return bindings
+}
