@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Evident's whole test suite on a fresh machine: installs what is missing, builds, tests. The PostgreSQL
-# tests run against a throwaway cluster started here (PostgreSQL 15 from Debian, installed when missing) on a
-# private port and socket directory, and stopped at the end, also on failure.
+# tests run against a throwaway cluster and its streaming replica, started here (PostgreSQL 15 from Debian,
+# installed when missing) on private ports and socket directories, and stopped at the end, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +15,13 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
 
-cluster=$(mktemp -d /tmp/evident-test-postgres.XXXXXX)
-trap 'scripts/postgres-cluster.sh stop "$cluster"; rm -rf "$cluster"' EXIT
-EVIDENT_TEST_POSTGRES=$(scripts/postgres-cluster.sh start "$cluster")
-export EVIDENT_TEST_POSTGRES
-echo "PostgreSQL test cluster: $EVIDENT_TEST_POSTGRES"
+clusters=$(mktemp -d /tmp/evident-test-postgres.XXXXXX)
+chmod 755 "$clusters"   # the postgres user runs the clusters inside
+trap 'for c in replica primary; do scripts/postgres-cluster.sh stop "$clusters/$c"; done; rm -rf "$clusters"' EXIT
+EVIDENT_TEST_POSTGRES=$(scripts/postgres-cluster.sh start "$clusters/primary")
+EVIDENT_TEST_POSTGRES_REPLICA=$(scripts/postgres-cluster.sh replica "$clusters/primary" "$clusters/replica")
+export EVIDENT_TEST_POSTGRES EVIDENT_TEST_POSTGRES_REPLICA
+echo "PostgreSQL test cluster: $EVIDENT_TEST_POSTGRES, replica: $EVIDENT_TEST_POSTGRES_REPLICA"
 
 swift build --build-tests
 swift test --skip-build "$@"

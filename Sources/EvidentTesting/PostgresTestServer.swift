@@ -17,16 +17,34 @@ public enum PostgresTestServer {
         return url
     }
 
+    /// The URL of the cluster's streaming replica (`EVIDENT_TEST_POSTGRES_REPLICA`), without a schema.
+    public static func replicaURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["EVIDENT_TEST_POSTGRES_REPLICA"], !url.isEmpty else {
+            throw MissingServer()
+        }
+        return url
+    }
+
     /// A URL for a schema no other test uses.
     public static func freshURL(prefix: String = "t") throws -> String {
-        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        return try url() + "?schema=\(prefix)_\(suffix)"
+        try url() + "?schema=" + freshSchema(prefix: prefix)
+    }
+
+    /// URLs of the primary and of its replica, for one schema no other test uses.
+    public static func freshURLs(prefix: String = "t") throws -> (primary: String, replica: String) {
+        let schema = freshSchema(prefix: prefix)
+        return (try url() + "?schema=" + schema, try replicaURL() + "?schema=" + schema)
+    }
+
+    private static func freshSchema(prefix: String) -> String {
+        prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     }
 
     struct MissingServer: Error, CustomStringConvertible {
         var description: String {
-            "EVIDENT_TEST_POSTGRES is not set: run scripts/test.sh, which starts a throwaway PostgreSQL cluster, "
-                + "or set EVIDENT_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+            "EVIDENT_TEST_POSTGRES or EVIDENT_TEST_POSTGRES_REPLICA is not set: run scripts/test.sh, which starts "
+                + "a throwaway PostgreSQL cluster and its replica, or set EVIDENT_SKIP_POSTGRES=1 to skip the "
+                + "PostgreSQL tests."
         }
     }
 }

@@ -18,6 +18,18 @@ final class PostgresStores: Sendable {
         return store
     }
 
+    /// Opens a store on the replica once the replica has replayed the schema's creation on the primary.
+    func openReplica(url: String) async throws -> PostgresEventStore {
+        while true {
+            do {
+                return try await open(url: url)
+            } catch let error as EventStoreError where error.code == .incompatibleDatabase {
+                // Not replayed yet; the replica applies WAL continuously, so this ends.
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
     func closeAll() async {
         for store in opened.withLock({ $0 }) { await store.close() }
     }
