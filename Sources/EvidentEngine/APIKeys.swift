@@ -87,8 +87,9 @@ public final class APIKeys: Sendable {
         return difference == 0
     }
 
-    /// Creates a key; the returned secret is shown once and never stored.
-    public func create(scope: APIKeyScope) async throws -> (id: String, key: String) {
+    /// Creates a key; the returned secret is shown once and never stored. `position` is the log position of the
+    /// event that stored the key.
+    public func create(scope: APIKeyScope) async throws -> (id: String, key: String, position: Int64) {
         var generator = SystemRandomNumberGenerator()
         func hex(_ count: Int) -> String {
             (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
@@ -100,14 +101,15 @@ public final class APIKeys: Sendable {
             data: [
                 "id": .string(id), "scope": .string(scope.rawValue), "hash": .string(SHA256.hexDigest(Array(key.utf8))),
             ])
-        try await store.append([event], to: Self.stream)
+        let result = try await store.append([event], to: Self.stream)
         try await keys.refresh(force: true)
-        return (id, key)
+        return (id, key, result.lastPosition)
     }
 
     /// What ``revoke(id:force:)`` did.
     public enum Revocation: Sendable, Equatable {
-        case revoked
+        /// Revoked by the event at this log position.
+        case revoked(position: Int64)
         /// No active key has this id.
         case unknown
         /// It is the last admin key: revoking it would leave nobody able to manage keys or the spec over HTTP
@@ -122,10 +124,10 @@ public final class APIKeys: Sendable {
         let admins = active.values.filter { $0.scope == .admin }.count
         if record.scope == .admin, admins == 1, !force { return .lastAdminKey }
         // The stream's length guards against a concurrent revocation of the other admin keys.
-        try await store.append(
+        let result = try await store.append(
             [NewEvent(type: "key_was_revoked", data: ["id": .string(id)])], to: Self.stream,
             expectedVersion: .exact(version))
         try await keys.refresh(force: true)
-        return .revoked
+        return .revoked(position: result.lastPosition)
     }
 }

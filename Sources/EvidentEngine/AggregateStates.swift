@@ -10,6 +10,14 @@ import Synchronization
 /// The cache is bounded by the serialized size of its states and drops the least recently used first.
 /// A state folded past the spec's `maximumStateBytes` (a spec changed under stored events) is refused with
 /// `stateTooLarge` rather than served.
+///
+/// The write path folds from the primary store and the read path from the read store (a replica, which may
+/// lag); they share one cache. That is safe because a cached state is never served without asking the store
+/// at hand for the events after it: a cached state is a prefix of its stream whichever store it came from
+/// (stored events never change), so a write decides on the primary's current state, and a read whose
+/// consistency token the read store has reached (``SpecEngine/waitUntilVisible(_:timeout:)``) sees every
+/// event up to the token. A state cached from the primary may be ahead of the read store: newer than a token
+/// asks, never older. (Serving a cached state without asking would break any token past its last event.)
 final class AggregateStates: Sendable {
     /// A folded state with the recording times of its first and last events, and the state serialized once
     /// it is cached, so that reads of an unchanged state do not serialize it again.
@@ -36,42 +44,45 @@ final class AggregateStates: Sendable {
     /// How many events one read of a stream asks for.
     static let pageSize = 1_000
 
-    private let store: any EventStore
     private let entries: Mutex<LRUCache<StreamName, Entry>>
     private let metrics: EngineMetrics
 
     /// `capacityBytes`: the most bytes of serialized state the cache holds.
-    init(store: any EventStore, capacityBytes: Int, metrics: EngineMetrics) {
-        self.store = store
+    init(capacityBytes: Int, metrics: EngineMetrics) {
         self.entries = Mutex(LRUCache(capacity: capacityBytes))
         self.metrics = metrics
     }
 
-    /// The current state of `stream` under `spec`; `cached: false` folds from the first event.
-    func current(_ stream: StreamName, type: CompiledAggregateType, specHash: String, cached: Bool = true)
-        async throws -> Folded
-    {
+    /// The current state of `stream` under `spec`, as `store` holds it (or newer, from the cache); `cached: false`
+    /// folds from the first event.
+    func current(
+        _ stream: StreamName, in store: any EventStore, type: CompiledAggregateType, specHash: String,
+        cached: Bool = true
+    ) async throws -> Folded {
         let start = ContinuousClock.now
         defer { metrics.foldTime.recordNanoseconds(start.duration(to: .now).nanoseconds) }
         let known =
             cached
             ? entries.withLock { $0.value(for: stream) }.flatMap { $0.specHash == specHash ? $0.folded : nil } : nil
         metrics.cacheLookup(hit: known != nil)
-        let folded = try await fold(stream, type: type, onto: known ?? Folded())
+        let folded = try await fold(stream, in: store, type: type, onto: known ?? Folded())
         if let known, known.result.version == folded.result.version { return known }
         return try remember(stream, folded, specHash: specHash, limits: type.limits)
     }
 
-    /// The state of `stream` up to a version or an instant; never cached.
-    func past(_ stream: StreamName, type: CompiledAggregateType, upTo cutoff: StreamCutoff) async throws -> Folded {
-        let folded = try await fold(stream, type: type, onto: Folded(), upTo: cutoff)
+    /// The state of `stream` up to a version or an instant, as `store` holds it; never cached.
+    func past(_ stream: StreamName, in store: any EventStore, type: CompiledAggregateType, upTo cutoff: StreamCutoff)
+        async throws -> Folded
+    {
+        let folded = try await fold(stream, in: store, type: type, onto: Folded(), upTo: cutoff)
         _ = try Self.size(of: folded, stream, limits: type.limits)
         return folded
     }
 
-    /// Folds the events of `stream` after the ones `folded` holds, a page at a time, up to `cutoff`.
+    /// Folds the events of `stream` in `store` after the ones `folded` holds, a page at a time, up to `cutoff`.
     private func fold(
-        _ stream: StreamName, type: CompiledAggregateType, onto folded: Folded, upTo cutoff: StreamCutoff? = nil
+        _ stream: StreamName, in store: any EventStore, type: CompiledAggregateType, onto folded: Folded,
+        upTo cutoff: StreamCutoff? = nil
     ) async throws -> Folded {
         var folded = folded
         while true {

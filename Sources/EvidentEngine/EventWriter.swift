@@ -4,7 +4,8 @@ import EvidentSpec
 import Foundation
 
 /// The write path: checks events against the spec (type, ids, actor, schema, `requires`, handlers), plans
-/// their implications, and appends everything in one atomic multi-stream append.
+/// their implications, and appends everything in one atomic multi-stream append. It reads and writes only the
+/// primary store: a write must never decide on stale states.
 struct EventWriter: Sendable {
     let store: any EventStore
     let states: AggregateStates
@@ -34,7 +35,7 @@ struct EventWriter: Sendable {
             metadata.target?.id = try spec.normalizedIdentifier(target.id)
         }
 
-        let before = try await states.current(stream, type: type, specHash: hash).result
+        let before = try await states.current(stream, in: store, type: type, specHash: hash).result
         if case .expectedLength(let length) = request.concurrency, length != before.version {
             throw EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(length), actual: before.version)
         }
@@ -70,7 +71,7 @@ struct EventWriter: Sendable {
                 if let known = loaded[key] { return known }
                 let compiled = try spec.requireAggregateType(type)
                 let result = try await states.current(
-                    try StreamName(category: type, id: id), type: compiled, specHash: hash
+                    try StreamName(category: type, id: id), in: store, type: compiled, specHash: hash
                 ).result
                 loaded[key] = (result.state, result.version)
                 return (result.state, result.version)

@@ -15,6 +15,10 @@ public struct EngineConfiguration: Sendable {
     public var specRefreshInterval: Duration = .seconds(1)
     /// The most streams a dry run of a new spec folds before it reports a sample.
     public var dryRunStreamLimit = 10_000
+    /// How often a read waiting for a consistency token looks at the read store's head again when the store
+    /// announces no append (a replica, or another process's write): 20 ms. An announced append ends the wait
+    /// at once.
+    public var visibilityPollInterval: Duration = .milliseconds(20)
     /// The time handlers see for a new event (`$.metadata.timestamp`).
     public var clock: @Sendable () -> Date = Date.init
 
@@ -70,6 +74,9 @@ public struct SpecPut: Sendable {
     public var hash: String
     /// The version it is stored as; nil on a dry run.
     public var version: Int?
+    /// The log position of the event that stored the version (earlier, when it was in force already); nil on a
+    /// dry run.
+    public var position: Int64?
     /// Patterns known to backtrack badly: the time budget bounds them, but the author should know.
     public var warnings: [SpecProblem]
     /// On a dry run: how the stored events fold under the new spec.
@@ -95,10 +102,12 @@ public struct DryRun: Sendable {
 /// Runs a spec over an event store: the one write path of the HTTP server, the CLI and Swift programs.
 ///
 /// The engine owns the stored spec (system stream `$spec:current`), the API keys (`$keys:all`) and a cache of
-/// aggregate states. A write checks each event against the spec (type, ids, actor, schema, `requires`,
-/// handler), plans its implications across aggregates, and appends everything in one atomic multi-stream
-/// append. It throws `SpecError`, `SpecValidationError`, `EventStoreError` or ``EngineError`` — each with a
-/// code — and never anything of HTTP.
+/// aggregate states. Reads of aggregates (``state(of:_:at:cached:)``, ``length(of:_:)``,
+/// ``events(of:_:from:limit:)``) go to ``readStore`` (the server reads the log there too); writes, and everything
+/// a write decides on (states, the spec, the keys), to ``store``. A write checks each event against the spec
+/// (type, ids, actor, schema, `requires`, handler), plans its implications across aggregates, and appends
+/// everything in one atomic multi-stream append. It throws `SpecError`, `SpecValidationError`,
+/// `EventStoreError` or ``EngineError`` — each with a code — and never anything of HTTP.
 ///
 /// ```swift
 /// let engine = SpecEngine(store: try SQLiteEventStore(path: "shop.sqlite"))
@@ -110,7 +119,11 @@ public struct DryRun: Sendable {
 /// let cart = try await engine.state(of: "cart", cartID)
 /// ```
 public final class SpecEngine: Sendable {
+    /// The primary store: writes, and every read a write decides on.
     public let store: any EventStore
+    /// Where reads of aggregates and of the log go: ``store`` itself, or a replica of it that may lag (see
+    /// ``waitUntilVisible(_:timeout:)``).
+    public let readStore: any EventStore
     public let configuration: EngineConfiguration
     public let keys: APIKeys
     let specs: SpecStore
@@ -118,28 +131,33 @@ public final class SpecEngine: Sendable {
     private let writer: EventWriter
     let logger: Logger
 
-    /// `metrics`: where the engine's metrics go (appends, folds, the state cache); dropped by default.
+    /// `readStore`: where reads go, `store` by default. `metrics`: where the engine's metrics go (appends, folds,
+    /// the state cache); dropped by default.
     public init(
-        store: any EventStore, configuration: EngineConfiguration = EngineConfiguration(),
+        store: any EventStore, readStore: (any EventStore)? = nil,
+        configuration: EngineConfiguration = EngineConfiguration(),
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         logger: Logger = Logger(label: "evident.engine", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.store = store
+        self.readStore = readStore ?? store
         self.configuration = configuration
         self.logger = logger
         let metrics = EngineMetrics(factory: metrics)
         specs = SpecStore(
             store: store, limits: configuration.specLimits, refreshInterval: configuration.specRefreshInterval)
         keys = APIKeys(store: store)
-        states = AggregateStates(store: store, capacityBytes: configuration.stateCacheBytes, metrics: metrics)
+        states = AggregateStates(capacityBytes: configuration.stateCacheBytes, metrics: metrics)
         writer = EventWriter(store: store, states: states, metrics: metrics, clock: configuration.clock)
     }
 
     // MARK: The spec
 
-    /// The spec in force; fails with ``EngineError/Code/noSpec`` before one is stored.
-    public func currentSpec() async throws -> SpecVersion {
-        try await specs.current()
+    /// The spec in force; fails with ``EngineError/Code/noSpec`` before one is stored. The engine looks for a
+    /// spec stored by another process at most once per ``EngineConfiguration/specRefreshInterval``; `refresh`
+    /// looks now (for a read with a consistency token, which may follow a spec stored elsewhere).
+    public func currentSpec(refresh: Bool = false) async throws -> SpecVersion {
+        try await specs.current(force: refresh)
     }
 
     /// Compiles `document` with the engine's limits and stores it as the next spec version (unless it is the
@@ -159,7 +177,8 @@ public final class SpecEngine: Sendable {
         let stored = try await specs.store(spec)
         logger.debug(
             "Spec in force", metadata: ["version": "\(stored.version)", "hash": "\(stored.spec.contentHash)"])
-        return SpecPut(hash: stored.spec.contentHash, version: stored.version, warnings: spec.warnings)
+        return SpecPut(
+            hash: stored.spec.contentHash, version: stored.version, position: stored.position, warnings: spec.warnings)
     }
 
     // MARK: Writing
@@ -172,8 +191,26 @@ public final class SpecEngine: Sendable {
 
     // MARK: Reading
 
-    /// The state of an aggregate, now or in the past. A read after a write sees the write. `cached: false`
-    /// folds every event again (after a change of the state's code, say). Fails with
+    /// Whether the log position `position` (a consistency token: the `position` a write answered) is visible
+    /// in ``readStore``, waiting up to `timeout` for it: true as soon as the read store's head reaches it, false
+    /// when it has not within `timeout`. Reads made after it returned true see every event up to `position`.
+    /// On a single store a position that a write returned is always visible at once.
+    public func waitUntilVisible(_ position: Int64, timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let head = try await readStore.headPosition()
+            if head >= position { return true }
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return false }
+            // Returns at an announced append, or after the poll interval for a store that announces none.
+            try await readStore.waitForAppends(after: head, timeout: min(left, configuration.visibilityPollInterval))
+        }
+    }
+
+    /// The state of an aggregate, now or in the past, as ``readStore`` holds it. A read after a write sees the
+    /// write on a single store; with a replica, wait for the write's position first
+    /// (``waitUntilVisible(_:timeout:)``). `cached: false` folds every event again (after a change of the state's
+    /// code, say). Fails with
     /// ``EngineError/Code/aggregateNotFound`` when the aggregate has no events and is not a singleton.
     public func state(of type: String, _ id: String, at point: StatePoint = .latest, cached: Bool = true)
         async throws -> AggregateState
@@ -182,11 +219,12 @@ public final class SpecEngine: Sendable {
         let folded =
             switch point {
             case .latest:
-                try await states.current(stream, type: compiled, specHash: current.spec.contentHash, cached: cached)
+                try await states.current(
+                    stream, in: readStore, type: compiled, specHash: current.spec.contentHash, cached: cached)
             case .version(let version):
-                try await states.past(stream, type: compiled, upTo: .version(version))
+                try await states.past(stream, in: readStore, type: compiled, upTo: .version(version))
             case .time(let instant):
-                try await states.past(stream, type: compiled, upTo: .recordedAt(instant))
+                try await states.past(stream, in: readStore, type: compiled, upTo: .recordedAt(instant))
             }
         let result = folded.result
         guard result.version > 0 || current.spec.singletons.contains(stream.id) else {
@@ -198,18 +236,18 @@ public final class SpecEngine: Sendable {
             serializedData: folded.serializedState ?? result.state.serialized())
     }
 
-    /// The number of events of an aggregate.
+    /// The number of events of an aggregate, as ``readStore`` holds it.
     public func length(of type: String, _ id: String) async throws -> Int {
         let (_, _, stream) = try await resolve(type, id)
-        return try await store.streamInfo(stream)?.length ?? 0
+        return try await readStore.streamInfo(stream)?.length ?? 0
     }
 
-    /// Up to `limit` events of an aggregate, from version `from`.
+    /// Up to `limit` events of an aggregate, from version `from`, as ``readStore`` holds them.
     public func events(of type: String, _ id: String, from version: Int = 1, limit: Int) async throws
         -> [RecordedEvent]
     {
         let (_, _, stream) = try await resolve(type, id)
-        return try await store.readStream(stream, from: version, direction: .forward, limit: limit)
+        return try await readStore.readStream(stream, from: version, direction: .forward, limit: limit)
     }
 
     /// The spec in force, the aggregate type and the stream that `type` and `id` name.
@@ -222,7 +260,8 @@ public final class SpecEngine: Sendable {
     }
 
     /// Folds the stored events of every aggregate (up to ``EngineConfiguration/dryRunStreamLimit`` streams)
-    /// under `spec` and reports those it cannot fold, without switching to it.
+    /// under `spec` and reports those it cannot fold, without switching to it. It reads the primary store, as the
+    /// switch it previews would.
     private func dryRun(_ spec: CompiledSpec) async throws -> DryRun {
         var report = DryRun()
         var folds: [StreamName: FoldResult] = [:]
@@ -264,11 +303,12 @@ public final class SpecEngine: Sendable {
 }
 
 extension SpecPut {
-    /// The answer of `PUT /_spec` (and of `evident spec put --json`) without its `ok`: the version and hash
-    /// stored, or the dry run's report; with `warnings` when there are some.
+    /// The answer of `PUT /_spec` (and of `evident spec put --json`) without its `ok`: the version, hash and
+    /// position stored, or the dry run's report; with `warnings` when there are some.
     public var json: JSON {
         var answer: [String: JSON] = ["hash": .string(hash)]
         if let version { answer["version"] = .int(version) }
+        if let position { answer["position"] = .int(Int(position)) }
         if let dryRun {
             answer["dry_run"] = true
             answer["streams_checked"] = .int(dryRun.streamsChecked)

@@ -2,10 +2,12 @@ public import Evident
 public import EvidentSpec
 import Synchronization
 
-/// A spec version in force: the compiled spec and its version (1 for the first spec stored).
+/// A spec version in force: the compiled spec, its version (1 for the first spec stored) and the log position
+/// of the event that stored it.
 public struct SpecVersion: Sendable {
     public var spec: CompiledSpec
     public var version: Int
+    public var position: Int64
 }
 
 /// The spec the engine runs, and its history: every version is an event in the system stream `$spec:current`,
@@ -13,8 +15,8 @@ public struct SpecVersion: Sendable {
 /// process on the same store.
 final class SpecStore: Sendable {
     static let stream = try! StreamName("$spec:current")
-    /// The last stored document and its version.
-    private let stored: SystemStreamFollower<JSON?>
+    /// The last stored document and the log position of the event that stored it.
+    private let stored: SystemStreamFollower<(document: JSON, position: Int64)?>
     /// The compiled spec in force; it lags `stored` only while a new document compiles.
     private let compiled = Mutex<SpecVersion?>(nil)
     private let store: any EventStore
@@ -24,19 +26,20 @@ final class SpecStore: Sendable {
         self.store = store
         self.limits = limits
         stored = SystemStreamFollower(store: store, stream: Self.stream, interval: refreshInterval, initial: nil) {
-            document, event in
-            document = event.data["document"]
+            stored, event in
+            stored = event.data["document"].map { ($0, event.position) }
         }
     }
 
-    /// The spec in force, checking the store for a newer version at most once per refresh interval.
+    /// The spec in force, checking the store for a newer version at most once per refresh interval, or now
+    /// with `force`.
     func current(force: Bool = false) async throws -> SpecVersion {
-        let (document, version) = try await stored.refresh(force: force)
-        if let document, version > compiled.withLock({ $0?.version ?? 0 }) {
+        let (last, version) = try await stored.refresh(force: force)
+        if let last, version > compiled.withLock({ $0?.version ?? 0 }) {
             // A stored spec was valid under the code that stored it; if this code rejects it, keep serving the
             // previous one rather than nothing.
-            if let spec = try? CompiledSpec(document, limits: limits) {
-                install(SpecVersion(spec: spec, version: version))
+            if let spec = try? CompiledSpec(last.document, limits: limits) {
+                install(SpecVersion(spec: spec, version: version, position: last.position))
             }
         }
         guard let current = compiled.withLock({ $0 }) else {
@@ -67,7 +70,7 @@ final class SpecStore: Sendable {
                 "Another writer stored a spec version while this one was being stored; read the spec in force "
                     + "(GET /_spec or `evident spec get`) and try again.")
         }
-        let installed = SpecVersion(spec: spec, version: result.streamLength)
+        let installed = SpecVersion(spec: spec, version: result.streamLength, position: result.lastPosition)
         install(installed)
         return installed
     }

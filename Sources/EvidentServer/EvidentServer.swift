@@ -22,8 +22,11 @@ public struct EvidentServer: Sendable {
     public var store: any EventStore { engine.store }
     var keys: APIKeys { engine.keys }
 
+    /// `readStore`: where reads of aggregates and of the log go (a replica of `store`), `store` by default;
+    /// writes and all they decide on go to `store`.
     public init(
-        store: any EventStore, configuration: ServerConfiguration = ServerConfiguration(),
+        store: any EventStore, readStore: (any EventStore)? = nil,
+        configuration: ServerConfiguration = ServerConfiguration(),
         logger: Logger = Logger(label: "evident.server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.configuration = configuration
@@ -34,7 +37,8 @@ public struct EvidentServer: Sendable {
         engine.specLimits = configuration.specLimits
         engine.stateCacheBytes = configuration.stateCacheBytes
         engine.dryRunStreamLimit = configuration.dryRunStreamLimit
-        self.engine = SpecEngine(store: store, configuration: engine, metrics: metrics.factory, logger: logger)
+        self.engine = SpecEngine(
+            store: store, readStore: readStore, configuration: engine, metrics: metrics.factory, logger: logger)
     }
 
     /// Stores `spec` as a new version when it differs from the one in force.

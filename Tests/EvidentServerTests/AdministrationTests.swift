@@ -133,12 +133,15 @@ struct AdministrationTests {
         }
     }
 
-    @Test("without a spec, aggregate routes answer 503 with what to do")
+    @Test("without a spec, aggregate routes answer 503 with what to do, and Retry-After as every 503 does")
     func noSpec() async throws {
         try await TestServer(spec: nil).test { client in
             let answer = try await client.get("/cart/\(Fixture.id())")
             #expect(answer.status == .serviceUnavailable)
             #expect(answer["error"]?.string?.contains("PUT /_spec") == true)
+            #expect(answer.headers[.retryAfter] == "1")
+            let write = try await client.post("/cart/\(Fixture.id())/was_opened", Fixture.event([:]))
+            #expect(write.status == .serviceUnavailable && write.headers[.retryAfter] == "1")
         }
     }
 }

@@ -27,13 +27,15 @@ struct TestServer {
         return configuration
     }
 
+    /// `readStore` makes the store reads go to from the SQLite store (the primary); by default reads go to it.
     init(
         configuration: ServerConfiguration = TestServer.configuration, spec: CompiledSpec? = TestServer.shopSpec,
-        store storeConfiguration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration()
+        store storeConfiguration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration(),
+        readStore: (any EventStore) -> any EventStore = { $0 }
     ) async throws {
         directory = try TemporaryDirectory(prefix: "evident-server-tests")
         let store = try SQLiteEventStore(path: directory.file("evident.sqlite"), configuration: storeConfiguration)
-        server = EvidentServer(store: store, configuration: configuration)
+        server = EvidentServer(store: store, readStore: readStore(store), configuration: configuration)
         try await server.start(spec: spec)
     }
 
@@ -52,6 +54,17 @@ struct Answer {
     var headers: HTTPFields
 
     subscript(key: String) -> JSON? { json[key] }
+
+    /// A write's `position`, when its body and its `Evident-Position` header agree on it.
+    var position: Int? {
+        guard let body = json["position"]?.number, headers[.evidentPosition] == String(Int(body)) else { return nil }
+        return Int(body)
+    }
+}
+
+extension HTTPField.Name {
+    static let evidentPosition = HTTPField.Name("Evident-Position")!
+    static let evidentAfter = HTTPField.Name("Evident-After")!
 }
 
 struct Client: Sendable {

@@ -2,6 +2,7 @@ public import Evident
 import EvidentEngine
 import EvidentSpec
 public import HTTPTypes
+import Hummingbird
 
 /// An error answered to the client: a status, a message a person can act on, and details merged into the
 /// `{"ok": false, "error": …}` envelope.
@@ -22,6 +23,13 @@ public struct APIError: Error, Sendable {
         object["ok"] = false
         object["error"] = .string(message)
         return .object(object)
+    }
+
+    /// The answer: the envelope, and on a 503 (the same request may succeed shortly) `Retry-After: 1`.
+    var response: Response {
+        var response = Response.json(body, status: status)
+        if status == .serviceUnavailable { response.headers[.retryAfter] = "1" }
+        return response
     }
 }
 

@@ -88,6 +88,6 @@ struct EvidentMiddleware: RouterMiddleware {
             context.logger.error(
                 "Request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
         }
-        return .json(apiError.body, status: apiError.status)
+        return apiError.response
     }
 }

@@ -28,8 +28,11 @@ extension EvidentServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
 
-        routes.on(.get, "/_spec") { _, _ in
-            let current = try await engine.currentSpec()
+        routes.on(.get, "/_spec") { request, _ in
+            // The spec comes from the primary store; a token may follow a spec stored through another node, so
+            // look for one now rather than at the next refresh.
+            let token = try await awaitConsistency(request)
+            let current = try await engine.currentSpec(refresh: token != nil)
             return Response.ok([
                 "version": .int(current.version), "hash": .string(current.spec.contentHash),
                 "spec": current.spec.document,
@@ -43,7 +46,8 @@ extension EvidentServer {
             var request = request
             let document = try await request.jsonBody(limit: configuration.maximumBodySize)
             let put = try await engine.putSpec(document, dryRun: request.uri.queryParameters.get("dry_run") == "true")
-            return Response.ok(put.json.object ?? [:])
+            guard let position = put.position else { return Response.ok(put.json.object ?? [:]) }
+            return Response.written(put.json.object ?? [:], position: position, status: .ok)
         }
 
         routes.on(.get, "/_keys") { _, _ in
@@ -59,16 +63,16 @@ extension EvidentServer {
             guard let scope = body["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)) else {
                 throw APIError(.unprocessableContent, "scope must be one of: read, write, admin.")
             }
-            let (id, key) = try await keys.create(scope: scope)
-            return Response.ok(
-                ["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)], status: .created)
+            let (id, key, position) = try await keys.create(scope: scope)
+            return Response.written(
+                ["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)], position: position)
         }
 
         routes.on(.delete, "/_keys/:id") { _, context in
             let id = try context.parameter("id")
             switch try await keys.revoke(id: id) {
-            case .revoked:
-                return Response.ok(["id": .string(id), "revoked": true])
+            case .revoked(let position):
+                return Response.written(["id": .string(id), "revoked": true], position: position, status: .ok)
             case .unknown:
                 throw APIError(.notFound, "No API key with id '\(id)'.")
             case .lastAdminKey:

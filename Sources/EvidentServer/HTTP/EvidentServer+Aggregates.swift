@@ -6,7 +6,7 @@ import HTTPTypes
 import Hummingbird
 
 extension EvidentServer {
-    /// `GET /{type}/{id}` and its length and events.
+    /// `GET /{type}/{id}` and its length and events, each after its consistency token is visible.
     func addAggregateReads(_ routes: inout Routes.Group) {
         routes.on(.get, "/:type/:id") { request, context in
             let query = request.uri.queryParameters
@@ -22,6 +22,7 @@ extension EvidentServer {
                 } else {
                     .latest
                 }
+            try await awaitConsistency(request)
             let state = try await engine.state(
                 of: try context.parameter("type"), try context.parameter("id"), at: point,
                 cached: query.get("synchronous") != "true")
@@ -38,7 +39,8 @@ extension EvidentServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
 
-        routes.on(.get, "/:type/:id/length") { _, context in
+        routes.on(.get, "/:type/:id/length") { request, context in
+            try await awaitConsistency(request)
             let length = try await engine.length(of: try context.parameter("type"), try context.parameter("id"))
             return Response.ok(["length": .int(length)])
         }
@@ -46,6 +48,7 @@ extension EvidentServer {
         routes.on(.get, "/:type/:id/events") { request, context in
             let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
             let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
+            try await awaitConsistency(request)
             let events = try await engine.events(
                 of: try context.parameter("type"), try context.parameter("id"), from: from, limit: limit)
             return Response.ok([
@@ -70,11 +73,10 @@ extension EvidentServer {
                 metadata: fields["metadata"])
             var answer: [String: JSON] = [
                 "key": .string(outcome.stream.description), "version": .int(outcome.result.streamLength),
-                "position": .int(Int(outcome.result.lastPosition)), "length": .int(outcome.result.streamLength),
-                "implied_count": .int(outcome.impliedCount),
+                "length": .int(outcome.result.streamLength), "implied_count": .int(outcome.impliedCount),
             ]
             if outcome.result.isReplay { answer["replayed"] = true }
-            return Response.ok(answer, status: .created)
+            return Response.written(answer, position: outcome.result.lastPosition)
         }
 
         routes.on(.post, "/:type/:id") { request, context in
@@ -104,7 +106,7 @@ extension EvidentServer {
                 "implied_count": .int(outcome.impliedCount),
             ]
             if outcome.result.isReplay { answer["replayed"] = true }
-            return Response.ok(answer, status: .created)
+            return Response.written(answer, position: outcome.result.lastPosition)
         }
     }
 

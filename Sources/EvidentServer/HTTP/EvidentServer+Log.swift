@@ -1,16 +1,20 @@
 import HTTPTypes
 import Evident
+import EvidentEngine
 import Hummingbird
 import ServiceLifecycle
 import Synchronization
 
 extension EvidentServer {
-    /// `GET /_log` and the live feed `GET /_log/stream`.
+    /// `GET /_log` and the live feed `GET /_log/stream`, read from the engine's read store. Their `?after=` is the
+    /// page cursor, so only the header `Evident-After` is a consistency token there.
     func addLogRoutes(_ routes: inout Routes.Group) {
         routes.on(.get, "/_log") { request, _ in
             let after = try request.integerQuery("after") ?? 0
             let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
-            let events = try await store.readLog(after: Int64(after), filter: logFilter(request), limit: limit)
+            let filter = try logFilter(request)
+            try await awaitConsistency(request, tokenInQuery: false)
+            let events = try await engine.readStore.readLog(after: Int64(after), filter: filter, limit: limit)
             return Response.ok([
                 "events": .array(events.map(\.apiJSON)), "next": .int(Int(events.last?.position ?? Int64(after))),
             ])
@@ -26,7 +30,9 @@ extension EvidentServer {
             }
             let after = try resumeFrom ?? request.integerQuery("after") ?? 0
             let until = try request.integerQuery("until").map(Int64.init)
-            let subscription = store.subscribe(after: Int64(after), filter: try logFilter(request))
+            let filter = try logFilter(request)
+            try await awaitConsistency(request, tokenInQuery: false)
+            let subscription = engine.readStore.subscribe(after: Int64(after), filter: filter)
             let heartbeat = configuration.heartbeatInterval
             let body = ResponseBody { writer in
                 var events = subscription.makeAsyncIterator()

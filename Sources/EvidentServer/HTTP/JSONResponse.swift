@@ -18,6 +18,18 @@ extension Response {
         object["ok"] = true
         return json(.object(object), status: status)
     }
+
+    /// A write's answer: the envelope with `position`, the log position of the write's last event, also in the
+    /// `Evident-Position` header. A read that sends it back as its consistency token sees the write.
+    static func written(_ fields: [String: JSON], position: Int64, status: HTTPResponse.Status = .created)
+        -> Response
+    {
+        var object = fields
+        object["position"] = .int(Int(position))
+        var response = ok(object, status: status)
+        response.headers[.evidentPosition] = String(position)
+        return response
+    }
 }
 
 extension Request {

@@ -53,7 +53,7 @@ enum OpenAPIDocument {
                             "data": ["type": "object"], "metadata": ["$ref": "#/components/schemas/Metadata"],
                         ],
                     ],
-                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"])
+                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"], writes: true)
             ],
             "/{type}/{id}": [
                 "post": operation(
@@ -72,40 +72,43 @@ enum OpenAPIDocument {
                             "metadata": ["$ref": "#/components/schemas/Metadata"],
                         ],
                     ],
-                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"]),
+                    success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"], writes: true),
                 "get": operation(
                     "An aggregate's state, now or in the past", scope: "read", parameters: ["type", "id"],
-                    query: ["at", "version", "synchronous"], success: "200",
-                    errors: ["400", "401", "403", "404", "422"]),
+                    query: ["at", "version", "synchronous"], token: .queryAndHeader, success: "200",
+                    errors: ["400", "401", "403", "404", "422", "503"]),
             ],
             "/{type}/{id}/length": [
                 "get": operation(
-                    "An aggregate's number of events", scope: "read", parameters: ["type", "id"], success: "200",
-                    errors: ["401", "403", "404", "422"])
+                    "An aggregate's number of events", scope: "read", parameters: ["type", "id"],
+                    token: .queryAndHeader, success: "200", errors: ["400", "401", "403", "404", "422", "503"])
             ],
             "/{type}/{id}/events": [
                 "get": operation(
                     "An aggregate's events, in pages", scope: "read", parameters: ["type", "id"],
-                    query: ["from", "limit"], success: "200", errors: ["400", "401", "403", "404", "422"])
+                    query: ["from", "limit"], token: .queryAndHeader, success: "200",
+                    errors: ["400", "401", "403", "404", "422", "503"])
             ],
             "/_log": [
                 "get": operation(
                     "The global log, in position order", scope: "read",
-                    query: ["after", "limit", "types", "aggregate_type"],
-                    success: "200", errors: ["400", "401", "403"])
+                    query: ["after", "limit", "types", "aggregate_type"], token: .header,
+                    success: "200", errors: ["400", "401", "403", "503"])
             ],
             "/_log/stream": [
                 "get": operation(
                     "The global log as Server-Sent Events: stored events, then live ones", scope: "read",
-                    query: ["after", "until", "types", "aggregate_type"], headers: ["Last-Event-ID"], success: "200",
-                    errors: ["400", "401", "403"], contentType: "text/event-stream")
+                    query: ["after", "until", "types", "aggregate_type"], headers: ["Last-Event-ID"], token: .header,
+                    success: "200", errors: ["400", "401", "403", "503"], contentType: "text/event-stream")
             ],
             "/_spec": [
                 "get": operation(
-                    "The spec in force and its version", scope: "read", success: "200", errors: ["401", "403", "503"]),
+                    "The spec in force and its version", scope: "read", token: .queryAndHeader, success: "200",
+                    errors: ["400", "401", "403", "503"]),
                 "put": operation(
                     "Store a new spec version, or check one with ?dry_run=true", scope: "admin", query: ["dry_run"],
-                    body: ["type": "object"], success: "200", errors: ["400", "401", "403", "413", "422"]),
+                    body: ["type": "object"], success: "200", errors: ["400", "401", "403", "413", "422"],
+                    writes: true),
             ],
             "/_keys": [
                 "get": operation(
@@ -116,12 +119,12 @@ enum OpenAPIDocument {
                         "type": "object", "required": ["scope"],
                         "properties": ["scope": ["enum": ["read", "write", "admin"]]],
                     ],
-                    success: "201", errors: ["400", "401", "403", "422"]),
+                    success: "201", errors: ["400", "401", "403", "422"], writes: true),
             ],
             "/_keys/{id}": [
                 "delete": operation(
                     "Revoke an API key (not the last admin key: 409)", scope: "admin", parameters: ["id"],
-                    success: "200", errors: ["401", "403", "404", "409"])
+                    success: "200", errors: ["401", "403", "404", "409"], writes: true)
             ],
             "/_health": ["get": operation("200 when the store answers", scope: nil, success: "200", errors: ["503"])],
             "/_metrics": [
@@ -133,9 +136,45 @@ enum OpenAPIDocument {
         ],
     ]
 
+    /// Where a read takes its consistency token.
+    private enum Token {
+        /// `?after=` or the header `Evident-After`.
+        case queryAndHeader
+        /// The header only: the route's `?after=` is its page cursor.
+        case header
+    }
+
+    /// The parameters of a read that takes a consistency token.
+    private static func tokenParameters(_ token: Token) -> [JSON] {
+        var meaning = "A consistency token: the position a write answered. The read answers once it is visible."
+        if token == .header { meaning += " (This route's ?after= is its page cursor.)" }
+        var parameters: [JSON] = [
+            [
+                "name": "Evident-After", "in": "header", "required": false, "description": .string(meaning),
+                "schema": ["type": "integer", "minimum": 0],
+            ],
+            [
+                "name": "wait", "in": "query", "required": false,
+                "description":
+                    "Seconds to wait for the consistency token to be visible before answering 503; 5 by default.",
+                "schema": ["type": "number", "minimum": 0, "maximum": 30],
+            ],
+        ]
+        if token == .queryAndHeader {
+            parameters.append(
+                [
+                    "name": "after", "in": "query", "required": false, "description": .string(meaning),
+                    "schema": ["type": "integer", "minimum": 0],
+                ])
+        }
+        return parameters
+    }
+
+    /// `writes`: the success answer carries the `Evident-Position` header. Every 503 carries `Retry-After`.
     private static func operation(
         _ summary: String, scope: String?, parameters: [String] = [], query: [String] = [], headers: [String] = [],
-        body: JSON? = nil, success: String, errors: [String], contentType: String = "application/json"
+        token: Token? = nil, body: JSON? = nil, success: String, errors: [String], writes: Bool = false,
+        contentType: String = "application/json"
     ) -> JSON {
         var operation: [String: JSON] = ["summary": .string(summary)]
         operation["description"] = .string(
@@ -151,25 +190,44 @@ enum OpenAPIDocument {
             + headers.map {
                 ["name": .string($0), "in": "header", "required": false, "schema": ["type": "string"]] as JSON
             }
+            + (token.map(tokenParameters) ?? [])
         if !all.isEmpty { operation["parameters"] = .array(all) }
         if let body {
             operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
         }
-        var responses: [String: JSON] = [
-            success: [
-                "description": "Success",
-                "content": [
-                    .init(stringLiteral: contentType): [
-                        "schema": ["type": contentType == "application/json" ? "object" : "string"]
-                    ]
-                ],
-            ]
+        var successResponse: [String: JSON] = [
+            "description": "Success",
+            "content": [
+                .init(stringLiteral: contentType): [
+                    "schema": ["type": contentType == "application/json" ? "object" : "string"]
+                ]
+            ],
         ]
+        if writes {
+            successResponse["headers"] = [
+                "Evident-Position": [
+                    "description": .string(
+                        "The log position of the write's last event (also `position` in the body): the consistency "
+                            + "token of a later read."),
+                    "schema": ["type": "integer"],
+                ]
+            ]
+        }
+        var responses: [String: JSON] = [success: .object(successResponse)]
         for code in errors {
-            responses[code] = [
+            var response: [String: JSON] = [
                 "description": "Error",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
             ]
+            if code == "503" {
+                response["headers"] = [
+                    "Retry-After": [
+                        "description": "Seconds after which the same request may succeed.",
+                        "schema": ["type": "integer"],
+                    ]
+                ]
+            }
+            responses[code] = .object(response)
         }
         operation["responses"] = .object(responses)
         return .object(operation)

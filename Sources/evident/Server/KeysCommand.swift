@@ -22,7 +22,7 @@ struct KeysCommand: AsyncParsableCommand {
             guard let scope = APIKeyScope(rawValue: scope) else {
                 throw ValidationError("--scope must be read, write or admin (got '\(scope)').")
             }
-            let (id, key) = try await APIKeys(store: store.open(creating: true)).create(scope: scope)
+            let (id, key, _) = try await APIKeys(store: store.open(creating: true)).create(scope: scope)
             if store.json {
                 Output.line(["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)])
             } else {
