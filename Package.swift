@@ -188,8 +188,8 @@ let package = Package(
         .testTarget(
             name: "EvidentServerTests",
             dependencies: [
-                "Evident", "EvidentSpec", "EvidentEngine", "EvidentServer", "EvidentSQLite", "EvidentTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Evident", "EvidentSpec", "EvidentEngine", "EvidentServer", "EvidentSQLite", "EvidentPostgres",
+                "EvidentTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: upcomingFeatures
         ),

@@ -8,9 +8,11 @@ import Testing
 
 @Suite("HTTP API: administration")
 struct AdministrationTests {
-    @Test("GET and PUT /_spec: versions, every problem listed, dry run, and stored events that no longer fold")
-    func specLifecycle() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "GET and PUT /_spec: versions, every problem listed, dry run, and stored events that no longer fold",
+        arguments: StoreKind.all)
+    func specLifecycle(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let current = try await client.get("/_spec")
             #expect(current["version"] == 1)
             #expect(current["spec"]?["aggregate_types"]?["cart"] != nil)
@@ -52,9 +54,9 @@ struct AdministrationTests {
         }
     }
 
-    @Test("health, metrics and the OpenAPI document")
-    func operations() async throws {
-        try await TestServer().test { client in
+    @Test("health, metrics and the OpenAPI document", arguments: StoreKind.all)
+    func operations(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             #expect(try await client.get("/_health")["ok"] == true)
             try await client.post("/cart/\(Fixture.id())/was_opened", Fixture.event(["customer_id": "c"]))
             let metrics = try await client.get("/_metrics")
@@ -68,9 +70,9 @@ struct AdministrationTests {
         }
     }
 
-    @Test("the OpenAPI document names exactly the router's routes")
-    func openAPIMatchesRoutes() async throws {
-        let server = try await TestServer()
+    @Test("the OpenAPI document names exactly the router's routes", arguments: StoreKind.all)
+    func openAPIMatchesRoutes(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         let routes = Set(
             server.server.makeRouter().routes.map { route in
                 let path = route.path.description.split(separator: "/").map { segment in
@@ -89,9 +91,9 @@ struct AdministrationTests {
         _ = document
     }
 
-    @Test("API keys: open without keys; 401 without a key, 403 with too small a scope")
-    func authentication() async throws {
-        try await TestServer().test { client in
+    @Test("API keys: open without keys; 401 without a key, 403 with too small a scope", arguments: StoreKind.all)
+    func authentication(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let admin = try await client.post("/_keys", ["scope": "admin"])
             #expect(admin.status == .created)
             let adminKey = try #require(admin["key"]?.string)
@@ -123,9 +125,9 @@ struct AdministrationTests {
         }
     }
 
-    @Test("a server that listens beyond loopback needs a key even when none exists")
-    func closedWithoutKeys() async throws {
-        try await TestServer().test(openWithoutKeys: false) { client in
+    @Test("a server that listens beyond loopback needs a key even when none exists", arguments: StoreKind.all)
+    func closedWithoutKeys(_ store: StoreKind) async throws {
+        try await TestServer(store).test(openWithoutKeys: false) { client in
             let answer = try await client.get("/_spec")
             #expect(answer.status == .unauthorized)
             #expect(answer["error"]?.string?.contains("evident keys create") == true)
@@ -133,9 +135,11 @@ struct AdministrationTests {
         }
     }
 
-    @Test("without a spec, aggregate routes answer 503 with what to do, and Retry-After as every 503 does")
-    func noSpec() async throws {
-        try await TestServer(spec: nil).test { client in
+    @Test(
+        "without a spec, aggregate routes answer 503 with what to do, and Retry-After as every 503 does",
+        arguments: StoreKind.all)
+    func noSpec(_ store: StoreKind) async throws {
+        try await TestServer(store, spec: nil).test { client in
             let answer = try await client.get("/cart/\(Fixture.id())")
             #expect(answer.status == .serviceUnavailable)
             #expect(answer["error"]?.string?.contains("PUT /_spec") == true)

@@ -10,9 +10,11 @@ import Testing
 struct ConsistencyTests {
     static func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }
 
-    @Test("every write answers its position in the body and the Evident-Position header; a replay the stored one")
-    func writesAnswerTheirPosition() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "every write answers its position in the body and the Evident-Position header; a replay the stored one",
+        arguments: StoreKind.all)
+    func writesAnswerTheirPosition(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let opened = try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             let first = try #require(opened.position)
@@ -57,9 +59,11 @@ struct ConsistencyTests {
         }
     }
 
-    @Test("a read with the token of a write answers at once (wait=0) on every route that takes one")
-    func visibleTokens() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "a read with the token of a write answers at once (wait=0) on every route that takes one",
+        arguments: StoreKind.all)
+    func visibleTokens(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let token = try #require(
                 try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"])).position)
@@ -75,9 +79,11 @@ struct ConsistencyTests {
         }
     }
 
-    @Test("a token past the head answers 503 with Retry-After; the log routes take it only as a header")
-    func tokenPastTheHead() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "a token past the head answers 503 with Retry-After; the log routes take it only as a header",
+        arguments: StoreKind.all)
+    func tokenPastTheHead(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let opened = try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             let future = try #require(opened.position) + 1_000
@@ -104,9 +110,9 @@ struct ConsistencyTests {
         }
     }
 
-    @Test("malformed after, Evident-After and wait answer 400")
-    func malformedTokens() async throws {
-        try await TestServer().test { client in
+    @Test("malformed after, Evident-After and wait answer 400", arguments: StoreKind.all)
+    func malformedTokens(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             for query in [
                 "after=-1", "after=abc", "after=1.5", "after=", "wait=31", "wait=-1", "wait=abc", "wait=nan",
@@ -131,9 +137,11 @@ struct ConsistencyTests {
         }
     }
 
-    @Test("with a read store that lags, a read with a token waits until the write is visible there")
-    func laggingReadStore() async throws {
-        let server = try await TestServer(readStore: { LaggingStore(primary: $0) })
+    @Test(
+        "with a read store that lags, a read with a token waits until the write is visible there",
+        arguments: StoreKind.all)
+    func laggingReadStore(_ store: StoreKind) async throws {
+        let server = try await TestServer(store, readStore: { LaggingStore(primary: $0) })
         let replica = try #require(server.server.engine.readStore as? LaggingStore)
         try await server.test { client in
             let cart = Fixture.id()

@@ -6,9 +6,9 @@ import Testing
 
 @Suite("HTTP API: reading")
 struct ReadingTests {
-    @Test("state now, at a version, at a time; 404 without events; singletons answer 200")
-    func state() async throws {
-        try await TestServer().test { client in
+    @Test("state now, at a version, at a time; 404 without events; singletons answer 200", arguments: StoreKind.all)
+    func state(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             #expect(try await client.get("/cart/\(cart)").status == .notFound)
             #expect(try await client.get("/cart/\(cart)/length")["length"] == 0)
@@ -36,9 +36,9 @@ struct ReadingTests {
         }
     }
 
-    @Test("a stream's events, in pages")
-    func events() async throws {
-        try await TestServer().test { client in
+    @Test("a stream's events, in pages", arguments: StoreKind.all)
+    func events(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             for _ in 0..<4 { try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item)) }
@@ -58,9 +58,9 @@ struct ReadingTests {
         }
     }
 
-    @Test("the global log, filtered, without system streams")
-    func log() async throws {
-        try await TestServer().test { client in
+    @Test("the global log, filtered, without system streams", arguments: StoreKind.all)
+    func log(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             try await client.post("/cart/\(cart)/item_was_added", Fixture.event(Fixture.item))
@@ -76,9 +76,11 @@ struct ReadingTests {
         }
     }
 
-    @Test("the live feed sends stored events, then live ones, as Server-Sent Events; Last-Event-ID resumes")
-    func liveFeed() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "the live feed sends stored events, then live ones, as Server-Sent Events; Last-Event-ID resumes",
+        arguments: StoreKind.all)
+    func liveFeed(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let opened = try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             let head = Int(try #require(opened["position"]?.number))

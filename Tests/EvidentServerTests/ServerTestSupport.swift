@@ -1,4 +1,5 @@
 import Evident
+import EvidentPostgres
 import EvidentSQLite
 import EvidentServer
 import EvidentSpec
@@ -10,7 +11,35 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// A server over a fresh SQLite file, running the example shop spec, driven in-process through the router.
+/// The stores the server tests run on: SQLite, and PostgreSQL unless `EVIDENT_SKIP_POSTGRES=1`.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static var all: [StoreKind] { PostgresTestServer.isEnabled ? allCases : [.sqlite] }
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty store, and what closes it.
+    func open(maximumStreamLength: Int?, directory: TemporaryDirectory) async throws -> (
+        any EventStore, @Sendable () async -> Void
+    ) {
+        switch self {
+        case .sqlite:
+            var configuration = SQLiteEventStoreConfiguration()
+            configuration.maximumStreamLength = maximumStreamLength
+            let store = try SQLiteEventStore(path: directory.file("evident.sqlite"), configuration: configuration)
+            return (store, { await store.close() })
+        case .postgres:
+            var configuration = try PostgresStoreConfiguration(url: PostgresTestServer.freshURL(prefix: "server"))
+            configuration.maximumStreamLength = maximumStreamLength
+            configuration.maximumConnections = 4
+            let store = try await PostgresEventStore.connect(configuration)
+            return (store, { await store.close() })
+        }
+    }
+}
+
+/// A server over a fresh store, running the example shop spec, driven in-process through the router.
 struct TestServer {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -19,6 +48,7 @@ struct TestServer {
 
     let server: EvidentServer
     let directory: TemporaryDirectory
+    private let closeStore: @Sendable () async -> Void
 
     /// The defaults, but a request timeout no busy test machine reaches: a test of the timeout sets its own.
     static var configuration: ServerConfiguration {
@@ -27,22 +57,34 @@ struct TestServer {
         return configuration
     }
 
-    /// `readStore` makes the store reads go to from the SQLite store (the primary); by default reads go to it.
+    /// `readStore` makes the store reads go to from the primary store; by default reads go to it.
     init(
-        configuration: ServerConfiguration = TestServer.configuration, spec: CompiledSpec? = TestServer.shopSpec,
-        store storeConfiguration: SQLiteEventStoreConfiguration = SQLiteEventStoreConfiguration(),
+        _ kind: StoreKind = .sqlite, configuration: ServerConfiguration = TestServer.configuration,
+        spec: CompiledSpec? = TestServer.shopSpec, maximumStreamLength: Int? = nil,
         readStore: (any EventStore) -> any EventStore = { $0 }
     ) async throws {
         directory = try TemporaryDirectory(prefix: "evident-server-tests")
-        let store = try SQLiteEventStore(path: directory.file("evident.sqlite"), configuration: storeConfiguration)
+        let (store, close) = try await kind.open(maximumStreamLength: maximumStreamLength, directory: directory)
+        closeStore = close
         server = EvidentServer(store: store, readStore: readStore(store), configuration: configuration)
-        try await server.start(spec: spec)
+        do {
+            try await server.start(spec: spec)
+        } catch {
+            await close()
+            throw error
+        }
     }
 
-    /// Runs `body` with a client of the router.
+    /// Runs `body` with a client of the router, then closes the store: call it once per server.
     func test(openWithoutKeys: Bool = true, _ body: @escaping @Sendable (Client) async throws -> Void) async throws {
         let application = Application(router: server.makeRouter(openWithoutKeys: openWithoutKeys))
-        try await application.test(.router) { client in try await body(Client(client: client)) }
+        do {
+            try await application.test(.router) { client in try await body(Client(client: client)) }
+        } catch {
+            await closeStore()
+            throw error
+        }
+        await closeStore()
     }
 }
 

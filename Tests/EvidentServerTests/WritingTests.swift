@@ -7,9 +7,9 @@ import Testing
 
 @Suite("HTTP API: writing")
 struct WritingTests {
-    @Test("an event is written with 201 and the j17 envelope, then read back")
-    func writeAndRead() async throws {
-        try await TestServer().test { client in
+    @Test("an event is written with 201 and the j17 envelope, then read back", arguments: StoreKind.all)
+    func writeAndRead(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let opened = try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c1"]))
             #expect(opened.status == .created)
@@ -31,9 +31,9 @@ struct WritingTests {
         }
     }
 
-    @Test("a batch is atomic: one refused event writes nothing")
-    func batch() async throws {
-        try await TestServer().test { client in
+    @Test("a batch is atomic: one refused event writes nothing", arguments: StoreKind.all)
+    func batch(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let good: JSON = [
                 "events": [
@@ -61,9 +61,9 @@ struct WritingTests {
         }
     }
 
-    @Test("the three OCC modes")
-    func optimisticConcurrency() async throws {
-        try await TestServer().test { client in
+    @Test("the three OCC modes", arguments: StoreKind.all)
+    func optimisticConcurrency(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             let stale = try await client.post(
@@ -84,9 +84,11 @@ struct WritingTests {
         }
     }
 
-    @Test("Idempotency-Key: a retry replays the first answer and writes nothing; another body is 422")
-    func idempotency() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "Idempotency-Key: a retry replays the first answer and writes nothing; another body is 422",
+        arguments: StoreKind.all)
+    func idempotency(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "add-apple-1"]
@@ -121,9 +123,11 @@ struct WritingTests {
         }
     }
 
-    @Test("requires failing is 409 with the predicate's path; schema failures are 422 with the data path")
-    func refusals() async throws {
-        try await TestServer().test { client in
+    @Test(
+        "requires failing is 409 with the predicate's path; schema failures are 422 with the data path",
+        arguments: StoreKind.all)
+    func refusals(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
             let again = try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
@@ -138,9 +142,9 @@ struct WritingTests {
         }
     }
 
-    @Test("bad requests get clear errors and write nothing")
-    func badRequests() async throws {
-        try await TestServer().test { client in
+    @Test("bad requests get clear errors and write nothing", arguments: StoreKind.all)
+    func badRequests(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let open = Fixture.event(["customer_id": "c"])
             #expect(try await client.post("/nothing/\(cart)/was_opened", open).status == .notFound)
@@ -166,11 +170,9 @@ struct WritingTests {
         }
     }
 
-    @Test("a write past the stream-length limit is 422 and writes nothing")
-    func streamLengthLimit() async throws {
-        var store = SQLiteEventStoreConfiguration()
-        store.maximumStreamLength = 2
-        try await TestServer(store: store).test { client in
+    @Test("a write past the stream-length limit is 422 and writes nothing", arguments: StoreKind.all)
+    func streamLengthLimit(_ store: StoreKind) async throws {
+        try await TestServer(store, maximumStreamLength: 2).test { client in
             let cart = Fixture.id()
             #expect(
                 try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"])).status
@@ -185,11 +187,11 @@ struct WritingTests {
         }
     }
 
-    @Test("a body over the limit is 413")
-    func bodyLimit() async throws {
+    @Test("a body over the limit is 413", arguments: StoreKind.all)
+    func bodyLimit(_ store: StoreKind) async throws {
         var configuration = TestServer.configuration
         configuration.maximumBodySize = 2_048
-        try await TestServer(configuration: configuration).test { client in
+        try await TestServer(store, configuration: configuration).test { client in
             let big = Fixture.event(["customer_id": .string(String(repeating: "x", count: 4_096))])
             let answer = try await client.post("/cart/\(Fixture.id())/was_opened", big)
             #expect(answer.status == .contentTooLarge)
@@ -197,9 +199,9 @@ struct WritingTests {
         }
     }
 
-    @Test("implications are written atomically with the event that implies them")
-    func implications() async throws {
-        try await TestServer().test { client in
+    @Test("implications are written atomically with the event that implies them", arguments: StoreKind.all)
+    func implications(_ store: StoreKind) async throws {
+        try await TestServer(store).test { client in
             let cart = Fixture.id()
             let order = Fixture.id()
             try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
