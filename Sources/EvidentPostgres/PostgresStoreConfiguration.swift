@@ -62,7 +62,8 @@ public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConver
     /// What a store URL looks like, for error messages.
     public static let urlForm =
         "postgres://user:password@host:port/database (or postgresql://…), with optional "
-        + "?host=/socket/dir, sslmode=disable|prefer|require|verify-full and schema=NAME"
+        + "?host=/socket/dir, sslmode=disable|prefer|require|verify-full, schema=NAME, pool_size=N "
+        + "and statement_timeout=SECONDS"
 
     /// Reads a `postgres://` or `postgresql://` URL. Fails with a one-line message that says what a good URL
     /// looks like and never repeats the password.
@@ -103,6 +104,16 @@ public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConver
                             + "(got '\(value)')")
                 }
                 schema = value
+            case "pool_size":
+                guard let size = Int(value), (1...1_000).contains(size) else {
+                    throw fail("pool_size must be a number of connections from 1 to 1000 (got '\(value)')")
+                }
+                maximumConnections = size
+            case "statement_timeout":
+                guard let seconds = Double(value), seconds.isFinite, seconds >= 0.001, seconds <= 86_400 else {
+                    throw fail("statement_timeout must be a number of seconds from 0.001 to 86400 (got '\(value)')")
+                }
+                statementTimeout = .milliseconds(Int64((seconds * 1_000).rounded()))
             default:
                 throw fail("Unknown URL parameter '\(item.name)'")
             }

@@ -8,7 +8,8 @@ struct PostgresURLTests {
     @Test("a full URL")
     func fullURL() throws {
         let configuration = try PostgresStoreConfiguration(
-            url: "postgresql://app%40x:s%3Acret@db.internal:6543/events?sslmode=require&schema=ledger")
+            url: "postgresql://app%40x:s%3Acret@db.internal:6543/events?sslmode=require&schema=ledger&pool_size=4"
+                + "&statement_timeout=2.5")
         #expect(configuration.username == "app@x")
         #expect(configuration.password == "s:cret")
         #expect(configuration.host == "db.internal")
@@ -16,6 +17,8 @@ struct PostgresURLTests {
         #expect(configuration.database == "events")
         #expect(configuration.tls == .require)
         #expect(configuration.schema == "ledger")
+        #expect(configuration.maximumConnections == 4)
+        #expect(configuration.statementTimeout == .milliseconds(2_500))
         #expect(!configuration.description.contains("cret"))
     }
 
@@ -33,7 +36,8 @@ struct PostgresURLTests {
             "mysql://u:secret@h/db", "postgres://h/db", "postgres://u:secret@h",
             "postgres://u:secret@h/db?sslmode=always",
             "postgres://u:secret@h/db?schema=Bad-Name", "postgres://u:secret@h/db?colour=blue",
-            "postgres://u:secret@/db", "postgres://u:secret@h/db?host=relative",
+            "postgres://u:secret@/db", "postgres://u:secret@h/db?host=relative", "postgres://u:secret@h/db?pool_size=0",
+            "postgres://u:secret@h/db?statement_timeout=forever", "postgres://u:secret@h/db?schema=a&schema=b",
         ])
     func badURLs(_ url: String) {
         #expect {

@@ -1,0 +1,152 @@
+public import Foundation
+
+/// A store whose whole content can be read and written as it is, for ``StoreCopy`` (`evident copy`): events
+/// with their ids, positions, versions and times; idempotency keys; snapshots; checkpoints and parked events.
+/// The stored spec and API keys are events of system streams, so they travel with the log.
+public protocol CopyableStore: EventStore, SnapshotStore, CheckpointStore {
+    /// Appends `events` exactly as they are. They must continue the log: the first one's position is the head
+    /// plus one, and positions and each stream's versions follow on without holes.
+    func importEvents(_ events: [RecordedEvent]) async throws
+    /// Up to `limit` idempotency records with a key after `key` (all keys when nil), in key order.
+    func idempotencyRecords(after key: String?, limit: Int) async throws -> [IdempotencyRecord]
+    /// Stores `records` as they are.
+    func importIdempotencyRecords(_ records: [IdempotencyRecord]) async throws
+    /// Up to `limit` snapshots of streams named after `stream` (all when nil), in name order.
+    func snapshots(after stream: String?, limit: Int) async throws -> [Snapshot]
+    /// Every consumer with a checkpoint, and its position, in name order.
+    func checkpoints() async throws -> [(consumer: String, position: Int64)]
+}
+
+/// What a store keeps of an append made with an idempotency key.
+public struct IdempotencyRecord: Sendable, Hashable {
+    public var key: String
+    public var fingerprint: String
+    /// The append's results as the store keeps them (``IdempotentAppend``).
+    public var results: [AppendResult]
+    public var recordedAt: Date
+
+    public init(key: String, fingerprint: String, results: [AppendResult], recordedAt: Date) {
+        self.key = key
+        self.fingerprint = fingerprint
+        self.results = results
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Copies a whole store into an empty one, then reads both back and compares them.
+public enum StoreCopy {
+    /// How many of each kind were copied (and found equal in both stores).
+    public struct Counts: Sendable, Hashable {
+        public var events = 0
+        public var idempotencyKeys = 0
+        public var snapshots = 0
+        public var checkpoints = 0
+        public var parkedEvents = 0
+
+        public init(
+            events: Int = 0, idempotencyKeys: Int = 0, snapshots: Int = 0, checkpoints: Int = 0, parkedEvents: Int = 0
+        ) {
+            self.events = events
+            self.idempotencyKeys = idempotencyKeys
+            self.snapshots = snapshots
+            self.checkpoints = checkpoints
+            self.parkedEvents = parkedEvents
+        }
+    }
+
+    /// Copies `source` into `target`, which must hold no events, calling `progress` with the events copied so
+    /// far and the source's head. Fails with `invalidArgument` when the target holds events, and with
+    /// `storageFailure` when the comparison afterwards finds a difference.
+    public static func run(
+        from source: any CopyableStore, to target: any CopyableStore, pageSize: Int = 1_000,
+        progress: @Sendable (_ copied: Int64, _ head: Int64) -> Void = { _, _ in }
+    ) async throws -> Counts {
+        guard try await target.headPosition() == 0 else {
+            throw EventStoreError.invalidArgument(
+                "The target store holds events; copy only into an empty store, so positions stay as they are.")
+        }
+        let head = try await source.headPosition()
+        var counts = Counts()
+        var position: Int64 = 0
+        while true {
+            let page = try await source.readLog(after: position, filter: .all, limit: pageSize)
+            guard let last = page.last else { break }
+            try await target.importEvents(page)
+            position = last.position
+            counts.events += page.count
+            progress(position, max(head, position))
+        }
+        var key: String?
+        while true {
+            let page = try await source.idempotencyRecords(after: key, limit: pageSize)
+            guard let last = page.last else { break }
+            try await target.importIdempotencyRecords(page)
+            key = last.key
+            counts.idempotencyKeys += page.count
+        }
+        var stream: String?
+        while true {
+            let page = try await source.snapshots(after: stream, limit: pageSize)
+            guard let last = page.last else { break }
+            for snapshot in page { try await target.saveSnapshot(snapshot) }
+            stream = last.stream.description
+            counts.snapshots += page.count
+        }
+        for (consumer, checkpoint) in try await source.checkpoints() {
+            try await target.saveCheckpoint(checkpoint, of: consumer)
+            for parked in try await source.parkedEvents(of: consumer) {
+                try await target.park(parked)
+                counts.parkedEvents += 1
+            }
+            counts.checkpoints += 1
+        }
+        try await compare(source, target, pageSize: pageSize)
+        return counts
+    }
+
+    /// Reads both stores in pages and fails at the first difference.
+    public static func compare(_ source: any CopyableStore, _ target: any CopyableStore, pageSize: Int = 1_000)
+        async throws
+    {
+        func differ(_ what: String) -> EventStoreError {
+            EventStoreError(
+                code: .storageFailure, message: "The copy differs from the source: \(what). Do not use the copy.")
+        }
+        var position: Int64 = 0
+        while true {
+            let expected = try await source.readLog(after: position, filter: .all, limit: pageSize)
+            let copied = try await target.readLog(after: position, filter: .all, limit: pageSize)
+            guard expected == copied else { throw differ("the events after position \(position)") }
+            guard let last = expected.last else { break }
+            position = last.position
+        }
+        var key: String?
+        while true {
+            let expected = try await source.idempotencyRecords(after: key, limit: pageSize)
+            guard try await target.idempotencyRecords(after: key, limit: pageSize) == expected else {
+                throw differ("the idempotency keys after \(key ?? "the first")")
+            }
+            guard let last = expected.last else { break }
+            key = last.key
+        }
+        var stream: String?
+        while true {
+            let expected = try await source.snapshots(after: stream, limit: pageSize)
+            guard try await target.snapshots(after: stream, limit: pageSize) == expected else {
+                throw differ("the snapshots after \(stream ?? "the first")")
+            }
+            guard let last = expected.last else { break }
+            stream = last.stream.description
+        }
+        let checkpoints = try await source.checkpoints()
+        let copiedCheckpoints = try await target.checkpoints()
+        guard checkpoints.map(\.consumer) == copiedCheckpoints.map(\.consumer),
+            checkpoints.map(\.position) == copiedCheckpoints.map(\.position)
+        else { throw differ("the checkpoints") }
+        for (consumer, _) in checkpoints {
+            guard try await source.parkedEvents(of: consumer) == target.parkedEvents(of: consumer) else {
+                throw differ("the parked events of \(consumer)")
+            }
+        }
+    }
+}
