@@ -4,9 +4,10 @@
 #
 #   scripts/postgres-cluster.sh start DIR             # prints the cluster's URL; DIR holds data, socket and log
 #   scripts/postgres-cluster.sh replica PRIMARY DIR   # a streaming replica of the cluster in PRIMARY; prints its URL
-#   scripts/postgres-cluster.sh stop DIR
+#   scripts/postgres-cluster.sh restart DIR           # starts a stopped cluster again on its port
+#   scripts/postgres-cluster.sh stop DIR              # stops it at once (-m immediate, as a crash would)
 set -euo pipefail
-usage="usage: $0 start DIR | replica PRIMARY_DIR DIR | stop DIR"
+usage="usage: $0 start DIR | replica PRIMARY_DIR DIR | restart DIR | stop DIR"
 command=${1:?$usage} dir=${2:?$usage}
 bin=/usr/lib/postgresql/15/bin
 if [ ! -x "$bin/pg_ctl" ]; then
@@ -38,6 +39,9 @@ case "$command" in
         # -R writes the standby's settings (standby.signal, primary_conninfo); -X stream copies the WAL too.
         as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p "$(cat "$primary/port")" -U postgres -D "$dir/data" -R -X stream
         run "$dir" "$(free_port)"
+        ;;
+    restart)
+        run "$dir" "$(cat "$dir/port")" >/dev/null
         ;;
     stop)
         if [ -d "$dir/data" ]; then as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true; fi
