@@ -56,7 +56,8 @@ let package = Package(
             name: "EvidentPostgres",
             dependencies: [
                 "Evident", .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -164,7 +165,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EvidentPostgresTests",
-            dependencies: ["Evident", "EvidentPostgres", "EvidentTesting"],
+            dependencies: [
+                "Evident", "EvidentPostgres", "EvidentTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(

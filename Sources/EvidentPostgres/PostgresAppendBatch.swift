@@ -13,49 +13,114 @@ import PostgresNIO
 ///
 /// Refused appends are checked before anything is written and leave no trace; their neighbours in the batch
 /// are written. Reads and writes take 5 round trips: BEGIN, the lock, the look-ups, one statement that writes
-/// everything, COMMIT.
+/// everything, COMMIT. With inline projections, each append that passes its checks is written in a savepoint
+/// of its own with the projections' writes for its events (3 more round trips and the projections' own), so
+/// that a projection that throws fails that append alone.
 struct PostgresAppendBatch {
     let schema: PostgresSchema
     let maximumStreamLength: Int?
     let channel: String
+    let inlineProjections: [any PostgresProjection]
+    /// The database's description, for errors.
+    let database: String
 
     /// Commits `requests`; returns each one's outcome.
     func commit(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
         -> [Result<CommittedAppend, any Error>]
     {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            let (outcomes, head) = try await write(requests, on: connection, logger: logger)
-            try await connection.query("COMMIT", logger: logger)
-            return outcomes.map { $0.map { CommittedAppend(results: $0, head: head) } }
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+        let (outcomes, head) = try await connection.transaction(logger: logger) {
+            try await write(requests, on: connection, logger: logger)
         }
+        return outcomes.map { $0.map { CommittedAppend(results: $0, head: head) } }
     }
 
     private func write(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
         -> (outcomes: [Result<[AppendResult], any Error>], head: Int64)
     {
-        // The lock first, in a statement of its own: later statements take their snapshots after it is granted,
-        // so they see every batch committed before this one.
-        var head: Int64 = 0
-        var lastRecordedAt: Int64 = 0
-        let locked = try await connection.query(
-            PostgresQuery(unsafeSQL: schema.qualify("SELECT position, recorded_at FROM {s}.log_head FOR UPDATE")),
-            logger: logger)
-        for try await (position, recordedAt) in locked.decode((Int64, Int64).self) {
-            (head, lastRecordedAt) = (position, recordedAt)
-        }
+        let (head, lastRecordedAt) = try await Self.lockLogHead(schema, on: connection, logger: logger)
         var plan = Plan(
             head: head, recordedAt: max(Date().unixMilliseconds, lastRecordedAt),
             maximumStreamLength: maximumStreamLength)
         try await plan.load(requests, schema: schema, connection: connection, logger: logger)
-        let outcomes = requests.map { plan.add($0) }
-        if !plan.rows.isEmpty || !plan.keys.isEmpty {
-            try await connection.query(plan.statement(schema: schema, channel: channel), logger: logger)
+        guard !inlineProjections.isEmpty else {
+            let outcomes = requests.map { plan.add($0) }
+            if plan.hasWrites {
+                try await connection.query(plan.statement(schema: schema, channel: channel), logger: logger)
+            }
+            return (outcomes, plan.head)
+        }
+        var outcomes: [Result<[AppendResult], any Error>] = []
+        for request in requests {
+            outcomes.append(try await writeWithInlineProjections(request, plan: &plan, on: connection, logger: logger))
         }
         return (outcomes, plan.head)
+    }
+
+    /// Locks the one row of `log_head` until the end of the transaction and returns it. In a statement of its
+    /// own: later statements take their snapshots after the lock is granted, so they see every batch committed
+    /// before.
+    static func lockLogHead(_ schema: PostgresSchema, on connection: PostgresConnection, logger: Logger) async throws
+        -> (position: Int64, recordedAt: Int64)
+    {
+        let locked = try await connection.query(
+            PostgresQuery(unsafeSQL: schema.qualify("SELECT position, recorded_at FROM {s}.log_head FOR UPDATE")),
+            logger: logger)
+        return try await locked.decode((Int64, Int64).self).first { _ in true } ?? (0, 0)
+    }
+
+    /// Writes one append in a savepoint, then runs the inline projections that want its events; when the
+    /// writes or a projection fail, rolls back to the savepoint and fails this append only. A failure to roll
+    /// back (a lost connection) fails the batch.
+    private func writeWithInlineProjections(
+        _ request: AppendRequest, plan: inout Plan, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Result<[AppendResult], any Error> {
+        let before = plan
+        let outcome = plan.add(request)
+        // Refused before anything is written, or answered from its idempotency key: nothing to isolate.
+        guard case .success(let results) = outcome, plan.hasWrites else { return outcome }
+        try await connection.query("SAVEPOINT append", logger: logger)
+        do {
+            // The statement also moves the head and notifies: a rollback to the savepoint undoes both.
+            try await connection.query(plan.statement(schema: schema, channel: channel), logger: logger)
+            plan.clearWrites()
+            for event in Self.recordedEvents(request, results: results, recordedAt: plan.recordedAt) {
+                try await applyInlineProjections(event, on: connection, logger: logger)
+            }
+            try await connection.query("RELEASE SAVEPOINT append", logger: logger)
+            return outcome
+        } catch {
+            try await connection.query("ROLLBACK TO SAVEPOINT append", logger: logger)
+            plan = before
+            return .failure(PostgresErrors.translate(error, database: database))
+        }
+    }
+
+    private func applyInlineProjections(_ event: RecordedEvent, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        for projection in inlineProjections where projection.filter.matches(event) {
+            do {
+                try await projection.apply(event, in: connection, logger: logger)
+            } catch {
+                guard !PostgresErrors.isTransient(error) else { throw error }
+                throw ProjectionError.inlineProjectionFailed(
+                    projection.name, eventType: event.type, stream: event.stream, underlying: error)
+            }
+        }
+    }
+
+    /// The events of `request` as written, with the `results` of the append.
+    private static func recordedEvents(_ request: AppendRequest, results: [AppendResult], recordedAt: Int64)
+        -> [RecordedEvent]
+    {
+        zip(request.appends, results).flatMap { append, result in
+            append.events.enumerated().map { offset, event in
+                RecordedEvent(
+                    id: event.id, stream: append.stream, type: event.type, data: event.data,
+                    metadata: event.metadata, version: result.streamLength - result.count + offset + 1,
+                    position: result.firstPosition + Int64(offset), recordedAt: Date(unixMilliseconds: recordedAt))
+            }
+        }
     }
 
     /// What the batch writes, built append by append.
@@ -67,8 +132,17 @@ struct PostgresAppendBatch {
         var lengths: [String: Int] = [:]
         /// The idempotency keys stored before and in this batch.
         var stored: [String: IdempotentAppend] = [:]
+        /// The events and keys not written yet.
         var rows = EventRows()
         var keys: [(key: String, fingerprint: String, results: String)] = []
+
+        var hasWrites: Bool { !rows.isEmpty || !keys.isEmpty }
+
+        /// Forgets the events and keys once ``statement(schema:channel:)`` has written them.
+        mutating func clearWrites() {
+            rows = EventRows()
+            keys = []
+        }
 
         struct EventRows {
             var positions: [Int64] = []

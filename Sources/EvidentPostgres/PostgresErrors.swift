@@ -7,7 +7,11 @@ import PostgresNIO
 /// `underlying`, which only `debugDescription` shows.
 enum PostgresErrors {
     static func translate(_ error: any Error, database: String) -> any Error {
-        if error is EventStoreError || error is CancellationError || error is ProjectionError { return error }
+        if error is EventStoreError || error is CancellationError || error is ProjectionError
+            || error is ProjectionFailure
+        {
+            return error
+        }
         guard let error = error as? PSQLError else {
             return EventStoreError(
                 code: .storageFailure, message: "Working with the database \(database) failed: \(type(of: error)).",
@@ -62,5 +66,12 @@ enum PostgresErrors {
         default:
             return failure(.storageFailure, "Working with the database \(database) failed: \(serverMessage).")
         }
+    }
+
+    /// Whether `error`, thrown by a projection's statements, is a passing failure of the database (a lost
+    /// connection, a timeout, a deadlock) rather than the projection's own: no retry of the event can fix it.
+    static func isTransient(_ error: any Error) -> Bool {
+        guard error is PSQLError else { return false }
+        return (translate(error, database: "") as? EventStoreError)?.code == .unavailable
     }
 }

@@ -1,5 +1,6 @@
 public import Evident
 import Foundation
+import Logging
 import PostgresNIO
 
 extension PostgresEventStore {
@@ -24,6 +25,11 @@ extension PostgresEventStore {
 
     public func readLog(after position: Int64, filter: LogFilter, limit: Int) async throws -> [RecordedEvent] {
         try Self.checkLimit(limit)
+        return try await fetchEvents(logQuery(after: position, filter: filter, limit: limit), stream: nil)
+    }
+
+    /// The query of ``readLog(after:filter:limit:)``.
+    func logQuery(after position: Int64, filter: LogFilter, limit: Int) -> PostgresQuery {
         var conditions = ["position > $1"]
         var binds = bindings(position)
         if let categories = filter.streamCategories {
@@ -42,7 +48,7 @@ extension PostgresEventStore {
             SELECT \(Self.columns) FROM {s}.events WHERE \(conditions.joined(separator: " AND "))
             ORDER BY position LIMIT $\(binds.count)
             """
-        return try await fetchEvents(PostgresQuery(unsafeSQL: schema.qualify(sql), binds: binds), stream: nil)
+        return PostgresQuery(unsafeSQL: schema.qualify(sql), binds: binds)
     }
 
     public func streamInfo(_ stream: StreamName) async throws -> StreamInfo? {
@@ -89,28 +95,36 @@ extension PostgresEventStore {
         guard limit > 0 else { throw EventStoreError.invalidArgument("A read limit must be positive (got \(limit)).") }
     }
 
-    /// Runs a query of `columns` and decodes its events; `stream`, when given, is the stream of every row.
+    /// Runs a query of `columns` on a connection of the pool and decodes its events; `stream`, when given, is
+    /// the stream of every row.
     private func fetchEvents(_ query: PostgresQuery, stream: StreamName?) async throws -> [RecordedEvent] {
         try await withConnection { [logger] connection in
-            var events: [RecordedEvent] = []
-            var previous: (text: String, name: StreamName)?
-            let rows = try await connection.query(query, logger: logger)
-            for try await (id, streamText, type, data, metadata, version, position, recordedAt) in rows.decode(
-                (UUID, String, String, String, String, Int, Int64, Int64).self)
-            {
-                var name = stream
-                if name == nil {
-                    // Consecutive events of one stream share their name.
-                    if previous?.text != streamText { previous = (streamText, StreamName(trustedName: streamText)) }
-                    name = previous?.name
-                }
-                events.append(
-                    RecordedEvent(
-                        id: id, stream: name!, type: type, data: try JSON(parsing: data),
-                        metadata: metadata == "{}" ? EventMetadata() : try EventMetadata(json: JSON(parsing: metadata)),
-                        version: version, position: position, recordedAt: Date(unixMilliseconds: recordedAt)))
-            }
-            return events
+            try await Self.events(query, stream: stream, on: connection, logger: logger)
         }
+    }
+
+    /// Runs a query of `columns` on `connection` and decodes its events.
+    static func events(_ query: PostgresQuery, stream: StreamName?, on connection: PostgresConnection, logger: Logger)
+        async throws -> [RecordedEvent]
+    {
+        var events: [RecordedEvent] = []
+        var previous: (text: String, name: StreamName)?
+        let rows = try await connection.query(query, logger: logger)
+        for try await (id, streamText, type, data, metadata, version, position, recordedAt) in rows.decode(
+            (UUID, String, String, String, String, Int, Int64, Int64).self)
+        {
+            var name = stream
+            if name == nil {
+                // Consecutive events of one stream share their name.
+                if previous?.text != streamText { previous = (streamText, StreamName(trustedName: streamText)) }
+                name = previous?.name
+            }
+            events.append(
+                RecordedEvent(
+                    id: id, stream: name!, type: type, data: try JSON(parsing: data),
+                    metadata: metadata == "{}" ? EventMetadata() : try EventMetadata(json: JSON(parsing: metadata)),
+                    version: version, position: position, recordedAt: Date(unixMilliseconds: recordedAt)))
+        }
+        return events
     }
 }

@@ -3,14 +3,15 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOSSL
-import PostgresNIO
+package import PostgresNIO
 import Synchronization
 
 /// The event store for several processes and machines: Evident's tables in a schema of their own in a
 /// PostgreSQL database (15 or newer), shared by any number of stores in any number of processes.
 ///
 /// Positions are dense and in commit order across all of them (see `docs/storage.md`); appends from one store
-/// are committed in groups; readers are woken by `LISTEN`/`NOTIFY` and poll as a fallback. Connect with
+/// are committed in groups; readers are woken by `LISTEN`/`NOTIFY` and poll as a fallback. The store also keeps
+/// snapshots, checkpoints and parked events, and runs ``PostgresProjection``s, catch-up or inline. Connect with
 /// ``connect(_:logger:)`` and call ``close()`` before exiting:
 ///
 /// ```swift
@@ -36,8 +37,8 @@ public final class PostgresEventStore: EventStore {
     /// The `NOTIFY` channel of this schema's appends.
     let channel: String
 
-    /// Connects to the database, creates or upgrades Evident's schema (one opener at a time; the others wait),
-    /// and starts listening for appends.
+    /// Connects to the database, creates or upgrades Evident's schema and the tables of the inline projections
+    /// (one opener at a time; the others wait), and starts listening for appends.
     ///
     /// Fails, changing nothing, with `incompatibleDatabase` when the schema holds someone else's tables or a
     /// newer Evident's, with `invalidArgument` when the server refuses the login or the database does not exist,
@@ -56,6 +57,12 @@ public final class PostgresEventStore: EventStore {
                 do {
                     let inRecovery = try await store.schema.prepare(
                         connection, logger: logger, description: configuration.description)
+                    if !inRecovery, !configuration.inlineProjections.isEmpty {
+                        try await connection.transaction(logger: logger) {
+                            try await store.schema.prepareTables(
+                                of: configuration.inlineProjections, on: connection, logger: logger)
+                        }
+                    }
                     try await connection.close()
                     return inRecovery
                 } catch {
@@ -81,7 +88,8 @@ public final class PostgresEventStore: EventStore {
         channel = "\(configuration.schema)_appended"
         client = PostgresClient(configuration: Self.clientConfiguration(configuration), backgroundLogger: logger)
         let batch = PostgresAppendBatch(
-            schema: schema, maximumStreamLength: configuration.maximumStreamLength, channel: channel)
+            schema: schema, maximumStreamLength: configuration.maximumStreamLength, channel: channel,
+            inlineProjections: configuration.inlineProjections, database: configuration.description)
         let description = configuration.description
         // One batch at a time: every batch of every node serializes on the log head's lock anyway, so
         // grouping, not concurrency, is what makes many writers cheap.
@@ -187,12 +195,23 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    /// Runs `body` on a connection of the pool, within the deadline, translating errors.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+    /// Runs `body` on a connection of the pool, within the deadline, translating errors; for this package's
+    /// tests too.
+    package func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws -> T
     {
         try await Self.withDeadline(configuration, description: configuration.description) { [client] in
             try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    /// Runs `body` in a transaction on a connection of the pool, within the deadline, translating errors; a
+    /// ``ProjectionFailure`` (a projection's own error) passes.
+    func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        try await withConnection { [logger] connection in
+            try await connection.transaction(logger: logger) { try await body(connection) }
         }
     }
 

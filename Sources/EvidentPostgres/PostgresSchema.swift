@@ -106,11 +106,8 @@ struct PostgresSchema: Sendable {
             return true
         }
         if try await check(connection, logger: logger, description: description) { return false }
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            // One lock per schema name, held until COMMIT: other openers wait here, then find the work done.
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtextextended(\("evident schema " + name), 0))", logger: logger)
+        try await connection.transaction(logger: logger) {
+            try await lockChanges(connection, logger: logger)
             _ = try await check(connection, logger: logger, description: description)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(name)"), logger: logger)
             try await connection.query(
@@ -132,12 +129,24 @@ struct PostgresSchema: Sendable {
                         unsafeSQL: qualify("INSERT INTO {s}.migrations (identifier) VALUES ($1)"),
                         binds: bindings(migration.identifier)), logger: logger)
             }
-            try await connection.query("COMMIT", logger: logger)
-            return false
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
+        return false
+    }
+
+    /// Takes the schema's advisory lock until the end of the transaction, so that the changes of several
+    /// processes (migrations, projections' tables) run one at a time: the others wait here, then find the work
+    /// done.
+    func lockChanges(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("evident schema " + name), 0))", logger: logger)
+    }
+
+    /// Creates the tables of `projections` that are missing, one process at a time; in a transaction.
+    func prepareTables(of projections: [any PostgresProjection], on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await lockChanges(connection, logger: logger)
+        for projection in projections { try await projection.prepare(connection, logger: logger) }
     }
 
     /// Refuses a schema that is not Evident's or is newer; returns whether every migration has been applied.

@@ -8,7 +8,7 @@ public import Foundation
 /// ```
 ///
 /// ``description`` never shows the password.
-public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConvertible {
+public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
     /// How the connection uses TLS, as libpq's `sslmode` says it.
     public enum TLSMode: String, Sendable, Hashable, CaseIterable {
         /// Never.
@@ -44,6 +44,10 @@ public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConver
     public var statementTimeout: Duration = .seconds(30)
     /// How long to wait for a connection to the server.
     public var connectTimeout: Duration = .seconds(10)
+    /// Projections that run inside the transaction of every append (each append in its own savepoint): their
+    /// read model is never behind the log, and one that throws fails only the append that ran it. Their tables
+    /// are prepared when the store connects. Every store that appends to the schema must list them.
+    public var inlineProjections: [any PostgresProjection] = []
 
     public init(
         host: String? = "127.0.0.1", port: Int = 5432, socketDirectory: String? = nil, username: String,

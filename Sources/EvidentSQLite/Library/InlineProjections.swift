@@ -13,11 +13,8 @@ extension AppendSQL {
             do {
                 try projection.apply(recorded, in: db)
             } catch {
-                throw ProjectionError(
-                    code: .inlineProjectionFailed,
-                    message: "Inline projection \(projection.name) failed on a '\(event.type)' event of \(stream); "
-                        + "the append was not written.",
-                    projection: projection.name, underlying: "\(error)")
+                throw ProjectionError.inlineProjectionFailed(
+                    projection.name, eventType: event.type, stream: stream, underlying: error)
             }
         }
     }

@@ -17,14 +17,4 @@ extension SQLiteEventStore {
             store: self, consumer: SQLiteProjectionConsumer(projection: projection, store: self),
             configuration: configuration, logger: logger)
     }
-
-    /// A runner for a store-agnostic ``Projection`` or ``Reactor`` with its checkpoint in this database.
-    public func runner(
-        for reactor: some Reactor, configuration: ProjectionRunnerConfiguration = ProjectionRunnerConfiguration(),
-        logger: Logger = Logger(label: "evident.reactor", factory: { _ in SwiftLogNoOpLogHandler() })
-    ) -> ProjectionRunner {
-        ProjectionRunner(
-            store: self, consumer: CheckpointedConsumer(reactor, checkpoints: self), configuration: configuration,
-            logger: logger)
-    }
 }

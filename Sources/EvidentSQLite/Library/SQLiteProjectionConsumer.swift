@@ -75,12 +75,3 @@ public final class SQLiteProjectionConsumer: CatchUpConsumer {
         }
     }
 }
-
-/// An error thrown by a projection's own code, carried through GRDB and the store's error translation.
-struct ProjectionFailure: Error {
-    var underlying: any Error
-
-    static func wrap(_ body: () throws -> Void) throws {
-        do { try body() } catch { throw ProjectionFailure(underlying: error) }
-    }
-}

@@ -2,8 +2,9 @@
 /// position it has reached (its checkpoint) and the events it parked.
 ///
 /// ``CheckpointedConsumer`` adapts a ``Projection`` or ``Reactor`` with any ``CheckpointStore``;
-/// `EvidentSQLite` has a consumer whose read-model writes and checkpoint share one transaction. Write your own
-/// for another database: the runner's retry, park, rebuild, lag and wait logic comes for free.
+/// `EvidentSQLite` and `EvidentPostgres` have consumers whose read-model writes and checkpoint share one
+/// transaction. Write your own for another database: the runner's retry, park, rebuild, lag and wait logic comes
+/// for free.
 public protocol CatchUpConsumer: Sendable {
     /// The stable name of the projection or reactor.
     var name: String { get }

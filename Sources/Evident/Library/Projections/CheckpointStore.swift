@@ -1,5 +1,5 @@
 /// Where a ``CheckpointedConsumer`` keeps its checkpoint and parked events. `InMemoryCheckpointStore` is for
-/// tests; `SQLiteEventStore` keeps them in its database.
+/// tests; `SQLiteEventStore` and `PostgresEventStore` keep them in their database.
 public protocol CheckpointStore: Sendable {
     /// The checkpoint of `consumer`; 0 when it has none.
     func checkpoint(of consumer: String) async throws -> Int64

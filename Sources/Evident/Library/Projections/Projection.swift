@@ -3,8 +3,8 @@
 ///
 /// This is the store-agnostic form: the runner keeps its checkpoint in a ``CheckpointStore`` after the
 /// events are applied, so after a crash the events since the last checkpoint are applied again. Read models
-/// in the same SQLite database as the events should use `EvidentSQLite`'s `SQLiteProjection` instead, whose
-/// writes and checkpoint commit in one transaction.
+/// in the same database as the events should use `EvidentSQLite`'s `SQLiteProjection` or `EvidentPostgres`'s
+/// `PostgresProjection` instead, whose writes and checkpoint commit in one transaction.
 ///
 /// ```swift
 /// final class OrderCount: Projection {

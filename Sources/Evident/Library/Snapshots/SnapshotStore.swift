@@ -1,5 +1,5 @@
 /// Where snapshots are kept: one, the latest, per stream. Snapshots are a cache: losing one costs a replay,
-/// never correctness. `InMemoryEventStore` and `SQLiteEventStore` both implement it.
+/// never correctness. `InMemoryEventStore`, `SQLiteEventStore` and `PostgresEventStore` implement it.
 public protocol SnapshotStore: Sendable {
     /// The latest snapshot of `stream`, if any.
     func snapshot(of stream: StreamName) async throws -> Snapshot?
