@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "EvidentPostgresTests",
             dependencies: [
-                "Evident", "EvidentPostgres", "EvidentTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Evident", "EvidentPostgres", "EvidentSQLite", "EvidentTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures

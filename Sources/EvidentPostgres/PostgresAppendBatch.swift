@@ -133,27 +133,13 @@ struct PostgresAppendBatch {
         /// The idempotency keys stored before and in this batch.
         var stored: [String: IdempotentAppend] = [:]
         /// The events and keys not written yet.
-        var rows = EventRows()
-        var keys: [(key: String, fingerprint: String, results: String)] = []
+        var writes = LogWrite()
 
-        var hasWrites: Bool { !rows.isEmpty || !keys.isEmpty }
+        var hasWrites: Bool { !writes.isEmpty }
 
         /// Forgets the events and keys once ``statement(schema:channel:)`` has written them.
         mutating func clearWrites() {
-            rows = EventRows()
-            keys = []
-        }
-
-        struct EventRows {
-            var positions: [Int64] = []
-            var ids: [UUID] = []
-            var streams: [String] = []
-            var categories: [String] = []
-            var versions: [Int] = []
-            var types: [String] = []
-            var data: [String] = []
-            var metadata: [String] = []
-            var isEmpty: Bool { positions.isEmpty }
+            writes = LogWrite()
         }
 
         /// Reads the current lengths of the batch's streams and the results stored under its keys.
@@ -172,18 +158,9 @@ struct PostgresAppendBatch {
                         fingerprint: fingerprint, results: try IdempotentAppend.results(stored: JSON(parsing: result)))
                 }
             }
-            let streams = Array(Set(requests.flatMap { $0.appends.map(\.stream.description) }))
-            // One index look-up per stream (its last version), however long the stream.
-            let rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: schema.qualify(
-                        """
-                        SELECT name, (SELECT version FROM {s}.events WHERE stream = name ORDER BY version DESC LIMIT 1)
-                        FROM unnest($1::text[]) AS name
-                        """), binds: bindings(streams)), logger: logger)
-            for try await (name, version) in rows.decode((String, Int?).self) {
-                lengths[name] = version ?? 0
-            }
+            lengths = try await LogWrite.lengths(
+                of: Array(Set(requests.flatMap { $0.appends.map(\.stream.description) })), schema: schema,
+                on: connection, logger: logger)
         }
 
         /// Checks one append against the batch so far and, when it holds, adds its events.
@@ -207,14 +184,9 @@ struct PostgresAppendBatch {
                 let name = append.stream.description
                 let length = lengths[name] ?? 0
                 for (offset, event) in append.events.enumerated() {
-                    rows.positions.append(head + Int64(offset) + 1)
-                    rows.ids.append(event.id)
-                    rows.streams.append(name)
-                    rows.categories.append(append.stream.category)
-                    rows.versions.append(length + offset + 1)
-                    rows.types.append(event.type)
-                    rows.data.append(event.data.serializedString())
-                    rows.metadata.append(event.metadata.json.serializedString())
+                    writes.add(
+                        event, stream: append.stream, version: length + offset + 1,
+                        position: head + Int64(offset) + 1, recordedAt: recordedAt)
                 }
                 let result = AppendResult(
                     stream: append.stream, streamLength: length + append.events.count, count: append.events.count,
@@ -225,45 +197,16 @@ struct PostgresAppendBatch {
             }
             if let idempotency = request.idempotency {
                 stored[idempotency.key] = IdempotentAppend(fingerprint: idempotency.fingerprint, results: results)
-                keys.append(
-                    (idempotency.key, idempotency.fingerprint, IdempotentAppend.stored(results).serializedString()))
+                writes.add(
+                    IdempotencyRecord(
+                        key: idempotency.key, fingerprint: idempotency.fingerprint, results: results,
+                        recordedAt: Date(unixMilliseconds: recordedAt)))
             }
             return .success(results)
         }
 
-        /// One statement that inserts the events and keys, moves the head and notifies listeners (PostgreSQL
-        /// delivers the notification at COMMIT).
         func statement(schema: PostgresSchema, channel: String) -> PostgresQuery {
-            var binds = PostgresBindings(capacity: 14)
-            binds.append(rows.positions)
-            binds.append(rows.ids)
-            binds.append(rows.streams)
-            binds.append(rows.categories)
-            binds.append(rows.versions)
-            binds.append(rows.types)
-            binds.append(rows.data)
-            binds.append(rows.metadata)
-            binds.append(recordedAt)
-            binds.append(keys.map(\.key))
-            binds.append(keys.map(\.fingerprint))
-            binds.append(keys.map(\.results))
-            binds.append(head)
-            binds.append(channel)
-            return PostgresQuery(
-                unsafeSQL: schema.qualify(
-                    """
-                    WITH new_events AS (
-                        INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
-                        SELECT p, i, s, c, v, t, d, m, $9
-                        FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
-                            $8::text[]) AS e(p, i, s, c, v, t, d, m)
-                    ), new_keys AS (
-                        INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
-                        SELECT k, f, r, $9 FROM unnest($10::text[], $11::text[], $12::text[]) AS k(k, f, r)
-                    )
-                    UPDATE {s}.log_head SET position = $13, recorded_at = $9
-                    RETURNING pg_notify($14, $13::text)
-                    """), binds: binds)
+            writes.statement(schema: schema, head: head, recordedAt: recordedAt, channel: channel)
         }
     }
 }

@@ -1,0 +1,97 @@
+import Evident
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Events and idempotency keys to write in one statement, which also moves the log head and notifies the
+/// listeners (PostgreSQL delivers the notification at COMMIT). Run it while holding the head's lock
+/// (``PostgresAppendBatch/lockLogHead(_:on:logger:)``).
+struct LogWrite {
+    private var positions: [Int64] = []
+    private var ids: [UUID] = []
+    private var streams: [String] = []
+    private var categories: [String] = []
+    private var versions: [Int] = []
+    private var types: [String] = []
+    private var data: [String] = []
+    private var metadata: [String] = []
+    private var recordedAt: [Int64] = []
+    private var keys: [String] = []
+    private var fingerprints: [String] = []
+    private var results: [String] = []
+    private var keysRecordedAt: [Int64] = []
+
+    var isEmpty: Bool { positions.isEmpty && keys.isEmpty }
+
+    mutating func add(_ event: NewEvent, stream: StreamName, version: Int, position: Int64, recordedAt: Int64) {
+        positions.append(position)
+        ids.append(event.id)
+        streams.append(stream.description)
+        categories.append(stream.category)
+        versions.append(version)
+        types.append(event.type)
+        data.append(event.data.serializedString())
+        metadata.append(event.metadata.json.serializedString())
+        self.recordedAt.append(recordedAt)
+    }
+
+    mutating func add(_ record: IdempotencyRecord) {
+        keys.append(record.key)
+        fingerprints.append(record.fingerprint)
+        results.append(IdempotentAppend.stored(record.results).serializedString())
+        keysRecordedAt.append(record.recordedAt.unixMilliseconds)
+    }
+
+    /// The statement that writes everything added and sets the head to `head` and `recordedAt`.
+    func statement(schema: PostgresSchema, head: Int64, recordedAt: Int64, channel: String) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 16)
+        binds.append(positions)
+        binds.append(ids)
+        binds.append(streams)
+        binds.append(categories)
+        binds.append(versions)
+        binds.append(types)
+        binds.append(data)
+        binds.append(metadata)
+        binds.append(self.recordedAt)
+        binds.append(keys)
+        binds.append(fingerprints)
+        binds.append(results)
+        binds.append(keysRecordedAt)
+        binds.append(head)
+        binds.append(recordedAt)
+        binds.append(channel)
+        return PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                WITH new_events AS (
+                    INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                    SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],
+                        $7::text[], $8::text[], $9::bigint[])
+                ), new_keys AS (
+                    INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
+                    SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::bigint[])
+                )
+                UPDATE {s}.log_head SET position = $14, recorded_at = $15
+                RETURNING pg_notify($16, $14::text)
+                """), binds: binds)
+    }
+
+    /// The current lengths of `streams`: one index look-up per stream (its last version), however long it is.
+    static func lengths(of streams: [String], schema: PostgresSchema, on connection: PostgresConnection, logger: Logger)
+        async throws -> [String: Int]
+    {
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: schema.qualify(
+                    """
+                    SELECT name, (SELECT version FROM {s}.events WHERE stream = name ORDER BY version DESC LIMIT 1)
+                    FROM unnest($1::text[]) AS name
+                    """), binds: bindings(streams)), logger: logger)
+        var lengths: [String: Int] = [:]
+        for try await (name, version) in rows.decode((String, Int?).self) {
+            lengths[name] = version ?? 0
+        }
+        return lengths
+    }
+}
