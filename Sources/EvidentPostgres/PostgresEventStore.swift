@@ -52,8 +52,10 @@ public final class PostgresEventStore: EventStore {
             // On a connection of its own, outside the pool, which would retry a refused login or a missing
             // database silently until the deadline: here the server's answer is the error.
             let inRecovery = try await withDeadline(configuration, description: configuration.description) {
+                connected in
                 let connection = try await PostgresConnection.connect(
                     configuration: connectionConfiguration(configuration), id: 0, logger: logger)
+                connected()
                 do {
                     let inRecovery = try await store.schema.prepare(
                         connection, logger: logger, description: configuration.description)
@@ -98,10 +100,8 @@ public final class PostgresEventStore: EventStore {
             closedError: EventStoreError.invalidArgument("The store \(description) is closed.")
         ) { [client, logger] requests in
             do {
-                return try await Self.withDeadline(configuration, description: description) {
-                    try await client.withConnection { connection in
-                        try await batch.commit(requests, on: connection, logger: logger)
-                    }
+                return try await Self.withPooledConnection(client, configuration, description: description) {
+                    connection in try await batch.commit(requests, on: connection, logger: logger)
                 }
             } catch {
                 // A failed COMMIT may still have committed: the error (unavailable) says to retry with the
@@ -200,8 +200,19 @@ public final class PostgresEventStore: EventStore {
     package func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws -> T
     {
-        try await Self.withDeadline(configuration, description: configuration.description) { [client] in
-            try await client.withConnection { connection in try await body(connection) }
+        try await Self.withPooledConnection(client, configuration, description: configuration.description, body)
+    }
+
+    /// Runs `body` on a connection of `client`'s pool, within the deadlines of ``withDeadline(_:description:_:)``.
+    static func withPooledConnection<T: Sendable>(
+        _ client: PostgresClient, _ configuration: PostgresStoreConfiguration, description: String,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withDeadline(configuration, description: description) { connected in
+            try await client.withConnection { connection in
+                connected()
+                return try await body(connection)
+            }
         }
     }
 
@@ -215,26 +226,34 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    /// Runs `body`, failing with `unavailable` when it takes longer than a connection and a statement may:
-    /// while the server is down, the pool would keep a caller waiting for a connection indefinitely.
+    /// Runs `body`, failing with `unavailable` when it gets no connection within the connect timeout (`body`
+    /// calls `connected` once it has one), or then takes longer than the statement timeout: while the server is
+    /// down, the pool would keep a caller waiting for a connection indefinitely.
     static func withDeadline<T: Sendable>(
         _ configuration: PostgresStoreConfiguration, description: String,
-        _ body: @escaping @Sendable () async throws -> T
+        _ body: @escaping @Sendable (_ connected: @escaping @Sendable () -> Void) async throws -> T
     ) async throws -> T {
-        let deadline = configuration.connectTimeout + configuration.statementTimeout
+        let isConnected = ConnectedFlag()
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
+                group.addTask { try await body { isConnected.value.withLock { $0 = true } } }
                 group.addTask {
-                    try await Task.sleep(for: deadline)
+                    try await Task.sleep(for: configuration.connectTimeout)
+                    guard isConnected.value.withLock({ $0 }) else { return nil }
+                    try await Task.sleep(for: configuration.statementTimeout)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let result = try await group.next(), let value = result else {
+                    let connected = isConnected.value.withLock { $0 }
                     throw EventStoreError(
                         code: .unavailable,
-                        message: "The database \(description) did not answer within \(deadline); try again (retry "
-                            + "writes with their idempotency key).")
+                        message: connected
+                            ? "The database \(description) did not answer within \(configuration.statementTimeout); "
+                                + "try again (retry writes with their idempotency key)."
+                            : "The database \(description) cannot be reached (no connection within "
+                                + "\(configuration.connectTimeout)); try again (retry writes with their idempotency "
+                                + "key).")
                 }
                 return value
             }
@@ -318,4 +337,9 @@ extension Duration {
     var milliseconds: Int64 {
         components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// Whether a call of ``PostgresEventStore/withDeadline(_:description:_:)`` got its connection.
+private final class ConnectedFlag: Sendable {
+    let value = Mutex(false)
 }

@@ -42,8 +42,9 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
     /// A statement that runs longer is cancelled by the server (`statement_timeout`), so one slow read cannot
     /// hold a connection for long.
     public var statementTimeout: Duration = .seconds(30)
-    /// How long to wait for a connection to the server.
-    public var connectTimeout: Duration = .seconds(10)
+    /// How long to wait for a connection to the server (or from the pool): past it a call fails with
+    /// `unavailable`, so callers are not held while the server is down.
+    public var connectTimeout: Duration = .seconds(5)
     /// Projections that run inside the transaction of every append (each append in its own savepoint): their
     /// read model is never behind the log, and one that throws fails only the append that ran it. Their tables
     /// are prepared when the store connects. Every store that appends to the schema must list them.
