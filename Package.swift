@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "evident",
             dependencies: [
-                "Evident", "EvidentSQLite", "EvidentSpec", "EvidentEngine", "EvidentServer",
+                "Evident", "EvidentSQLite", "EvidentPostgres", "EvidentSpec", "EvidentEngine", "EvidentServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -200,7 +200,8 @@ let package = Package(
         .testTarget(
             name: "evidentTests",
             dependencies: [
-                "evident", "Evident", "EvidentSQLite", "EvidentEngine", "EvidentServer", "EvidentTesting",
+                "evident", "Evident", "EvidentSQLite", "EvidentPostgres", "EvidentEngine", "EvidentServer",
+                "EvidentTesting",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: upcomingFeatures

@@ -20,12 +20,14 @@ enum EvidentBinary {
     }()
 
     /// Runs `evident` with `arguments` to completion; returns the exit code, standard output and error.
-    static func run(_ arguments: [String], input: String? = nil, in directory: String? = nil)
-        throws -> (status: Int32, output: String, error: String)
-    {
+    /// `environment` adds variables to the test's own.
+    static func run(
+        _ arguments: [String], input: String? = nil, in directory: String? = nil, environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe()
         let error = Pipe()

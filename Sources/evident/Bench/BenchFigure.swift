@@ -11,7 +11,12 @@ struct BenchFigure {
 
     var eventsPerSecond: Double { Double(events) / seconds }
 
-    func json(runs: Int) -> JSON {
+    static let sqliteDurability: JSON = ["store": "sqlite", "journal_mode": "wal", "synchronous": "full"]
+    /// PostgreSQL commits as the server is configured (`synchronous_commit`, `fsync`).
+    static let postgresDurability: JSON = ["store": "postgresql", "synchronous_commit": "as configured"]
+
+    /// The figure as one JSON line; `durability` says how the store committed (by default: SQLite's settings).
+    func json(runs: Int, durability: JSON = BenchFigure.sqliteDurability) -> JSON {
         var object = details
         object["workload"] = .string(name)
         object["events"] = .int(events)
@@ -19,7 +24,7 @@ struct BenchFigure {
         object["events_per_second"] = .int(Int(eventsPerSecond.rounded()))
         if let milliseconds { object["median_ms"] = .double((milliseconds * 1e3).rounded() / 1e3) }
         object["runs"] = .int(runs)
-        object["durability"] = ["journal_mode": "wal", "synchronous": "full"]
+        object["durability"] = durability
         return .object(object)
     }
 

@@ -1,21 +1,26 @@
 import ArgumentParser
 import Evident
-import EvidentSQLite
+import EvidentPostgres
 import Foundation
 
-/// The storage benchmark: the same four workloads as the peers in `shared/peers`, each on a fresh SQLite
-/// file with the store's durability settings (WAL, `synchronous=FULL`), one JSON line per workload.
+/// The storage benchmark: the same four workloads as the peers in `shared/peers`, one JSON line per workload,
+/// each run on a fresh SQLite file with the store's durability settings (WAL, `synchronous=FULL`), or in a
+/// fresh schema of the PostgreSQL database that `--store` names.
 struct StoreBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Benchmark the SQLite store: appends, batched appends, aggregate loads, log reads.",
+        abstract: "Benchmark the store: appends, batched appends, aggregate loads, log reads.",
         discussion: """
             Workloads: a) single-event appends over 100 streams with exact expected versions, at --concurrency \
             appenders; b) appends of 100 events to new streams; d) reading the whole log from position 0 in pages \
             of 1,000; c) loading a 10,000-event bank account by folding it (median of 20 loads). With --baseline, \
             plain SQLite inserts with the same pragmas (one transaction per row, and one for all rows) run in the \
-            same process for comparison. Build with -c release to measure.
+            same process for comparison. Each run uses a fresh SQLite file in --directory; with a PostgreSQL \
+            --store, a fresh schema of that database, dropped afterwards (the URL's own schema is not touched). \
+            Build with -c release to measure.
             """)
+
+    @OptionGroup var store: StoreLocationOptions
 
     @Option(help: "Concurrent appenders in workload a.")
     var concurrency = 1
@@ -32,7 +37,7 @@ struct StoreBenchCommand: AsyncParsableCommand {
     @Flag(help: "Also measure plain SQLite inserts with the same pragmas.")
     var baseline = false
 
-    @Option(help: "Where to put the temporary database files.")
+    @Option(help: "Where to put the temporary SQLite database files.")
     var directory = NSTemporaryDirectory()
 
     func validate() throws {
@@ -41,27 +46,59 @@ struct StoreBenchCommand: AsyncParsableCommand {
         guard appends >= 100 else { throw ValidationError("--appends must be 100 or more.") }
         let unknown = selected.filter { !["a", "b", "c", "d"].contains($0) }
         guard unknown.isEmpty else { throw ValidationError("Unknown workload \(unknown[0]); choose from a, b, c, d.") }
+        if baseline, case .postgres = try store.resolve() {
+            throw ValidationError(
+                "--baseline measures plain SQLite inserts, so it runs with a SQLite store only; leave it out with a "
+                    + "PostgreSQL URL.")
+        }
     }
 
     var selected: [String] { workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() async throws {
+        let location = try store.resolve()
         var figures: [String: [BenchFigure]] = [:]
         var order: [String] = []
         for _ in 0..<runs {
-            for figure in try await runOnce() {
+            for figure in try await runOnce(like: location) {
                 if figures[figure.name] == nil { order.append(figure.name) }
                 figures[figure.name, default: []].append(figure)
             }
         }
+        let durability =
+            switch location {
+            case .sqlite: BenchFigure.sqliteDurability
+            case .postgres: BenchFigure.postgresDurability
+            }
         for name in order {
-            Output.line(BenchFigure.median(of: figures[name]!).json(runs: runs))
+            Output.line(BenchFigure.median(of: figures[name]!).json(runs: runs, durability: durability))
         }
     }
 
-    private func runOnce() async throws -> [BenchFigure] {
-        let workspace = try BenchWorkspace(directory: directory)
-        let store = try SQLiteEventStore(path: workspace.file("store.sqlite"))
+    /// One run of the selected workloads on a fresh store of the same kind as `location`.
+    private func runOnce(like location: StoreLocation) async throws -> [BenchFigure] {
+        switch location {
+        case .sqlite:
+            let workspace = try BenchWorkspace(directory: directory)
+            var figures = try await StoreLocation.sqlite(path: workspace.file("store.sqlite")).withStore(
+                creating: true
+            ) { try await runWorkloads(on: $0.store) }
+            if baseline {
+                figures += try SQLiteBaseline.run(path: workspace.file("baseline.sqlite"), rows: appends)
+            }
+            return figures
+        case .postgres(var configuration):
+            configuration.schema = "evident_bench_\(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(16))"
+            return try await StoreLocation.postgres(configuration).withStore(creating: true) { opened in
+                guard case .postgres(let store) = opened else {
+                    preconditionFailure("a PostgreSQL URL opens PostgreSQL")
+                }
+                return try await store.droppingSchema { try await runWorkloads(on: store) }
+            }
+        }
+    }
+
+    private func runWorkloads(on store: any EventStore) async throws -> [BenchFigure] {
         var figures: [BenchFigure] = []
         for workload in selected {
             switch workload {
@@ -72,10 +109,24 @@ struct StoreBenchCommand: AsyncParsableCommand {
             default: figures.append(try await StoreWorkloads.loadAggregate(store))
             }
         }
-        if baseline {
-            figures += try SQLiteBaseline.run(path: workspace.file("baseline.sqlite"), rows: appends)
-        }
         return figures
+    }
+}
+
+extension PostgresEventStore {
+    /// Runs `body`, then drops the store's schema and everything in it, also when `body` throws: a benchmark
+    /// run's fresh schema.
+    fileprivate func droppingSchema<T>(after body: () async throws -> T) async throws -> T {
+        // The schema's name is an identifier `PostgresStoreConfiguration` checked or the benchmark made.
+        let drop = "DROP SCHEMA \(configuration.schema) CASCADE"
+        do {
+            let result = try await body()
+            try await execute(unsafeSQL: drop)
+            return result
+        } catch {
+            try? await execute(unsafeSQL: drop)
+            throw error
+        }
     }
 }
 

@@ -1,5 +1,4 @@
 import Evident
-import EvidentSQLite
 import Foundation
 
 /// The workloads of `evident bench store`, shaped like `shared/peers/bench_eventsourcing.py`.
@@ -8,7 +7,7 @@ enum StoreWorkloads {
     /// Each appender owns its own streams (stream `s` belongs to appender `s % concurrency`; with more than
     /// 100 appenders there are as many streams as appenders), so expectations always hold and no time goes to
     /// conflicts.
-    static func singleAppends(_ store: SQLiteEventStore, count: Int, concurrency: Int) async throws -> BenchFigure {
+    static func singleAppends(_ store: any EventStore, count: Int, concurrency: Int) async throws -> BenchFigure {
         let streams = try (0..<max(100, concurrency)).map { try StreamName("account:a\($0)") }
         let (_, seconds) = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -33,7 +32,7 @@ enum StoreWorkloads {
     }
 
     /// b) 200 appends of 100 events each to new streams.
-    static func batchedAppends(_ store: SQLiteEventStore) async throws -> BenchFigure {
+    static func batchedAppends(_ store: any EventStore) async throws -> BenchFigure {
         let batches = try (0..<200).map { batch in
             (
                 try StreamName("account:b\(batch)"),
@@ -49,7 +48,7 @@ enum StoreWorkloads {
     }
 
     /// d) read the whole log from position 0 in pages of 1,000, decoded; median of 5 reads.
-    static func readLog(_ store: SQLiteEventStore) async throws -> BenchFigure {
+    static func readLog(_ store: any EventStore) async throws -> BenchFigure {
         var timings: [(Int, Double)] = []
         for _ in 0..<5 {
             timings.append(
@@ -69,7 +68,7 @@ enum StoreWorkloads {
     }
 
     /// c) load a 10,000-event bank account by folding its events through a decider; median of 20 loads.
-    static func loadAggregate(_ store: SQLiteEventStore) async throws -> BenchFigure {
+    static func loadAggregate(_ store: any EventStore) async throws -> BenchFigure {
         let stream = try StreamName("account:c-\(UUID())")
         for chunk in 0..<10 {
             let events = (0..<1_000).map { index in

@@ -34,8 +34,23 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
     @Flag(help: "Print `checkpoint N` on standard output each time a batch and its checkpoint are committed.")
     var progress = false
 
+    /// Refuses a PostgreSQL URL: the projection's read model lives in the SQLite file.
+    func validate() throws {
+        guard case .sqlite = try store.location.resolve() else { throw Self.sqliteOnly }
+    }
+
+    static let sqliteOnly = ValidationError(
+        "projection-worker runs a SQLite projection, whose read model lives in the database file; give --db PATH "
+            + "or --store sqlite:PATH, not a PostgreSQL URL.")
+
     func run() async throws {
-        let store = try SQLiteEventStore(path: self.store.db)
+        try await store.location.resolve().withStore(creating: true) { opened in
+            guard case .sqlite(let store) = opened else { throw Self.sqliteOnly }
+            try await run(on: store)
+        }
+    }
+
+    private func run(on store: SQLiteEventStore) async throws {
         if let seed {
             for batch in stride(from: 0, to: seed, by: 10) {
                 let events = (batch..<min(seed, batch + 10)).map { index in

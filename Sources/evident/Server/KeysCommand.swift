@@ -22,7 +22,10 @@ struct KeysCommand: AsyncParsableCommand {
             guard let scope = APIKeyScope(rawValue: scope) else {
                 throw ValidationError("--scope must be read, write or admin (got '\(scope)').")
             }
-            let (id, key, _) = try await APIKeys(store: store.open(creating: true)).create(scope: scope)
+            let (id, key) = try await store.withStore(creating: true) {
+                let (id, key, _) = try await APIKeys(store: $0).create(scope: scope)
+                return (id, key)
+            }
             if store.json {
                 Output.line(["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)])
             } else {
@@ -39,7 +42,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            for key in try await APIKeys(store: store.open(creating: false)).list() {
+            for key in try await store.withStore(creating: false, { try await APIKeys(store: $0).list() }) {
                 if store.json {
                     Output.line(["id": .string(key.id), "scope": .string(key.scope.rawValue)])
                 } else {
@@ -67,7 +70,10 @@ struct KeysCommand: AsyncParsableCommand {
         var force = false
 
         func run() async throws {
-            switch try await APIKeys(store: store.open(creating: false)).revoke(id: id, force: force) {
+            let outcome = try await store.withStore(creating: false) {
+                try await APIKeys(store: $0).revoke(id: id, force: force)
+            }
+            switch outcome {
             case .revoked:
                 Output.line("Revoked \(id)")
             case .unknown:

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Evident
 import EvidentEngine
-import EvidentSQLite
 import EvidentServer
 import EvidentSpec
 import Foundation
@@ -15,13 +14,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the HTTP API over the database, with a spec.",
         discussion: """
             Every option can also be set with the environment variable named in its help; a flag wins over the \
-            environment. Without any API key (see `evident keys create`), the server listens on loopback only. \
-            SIGTERM or SIGINT stop it gracefully: requests in flight finish, new ones are refused.
+            environment. EVIDENT_DB, a SQLite file, is read too when EVIDENT_STORE is not set. Without any API key \
+            (see `evident keys create`), the server listens on loopback only. SIGTERM or SIGINT stop it gracefully: \
+            requests in flight finish, new ones are refused.
             Example: evident serve --spec Examples/specs/shop.json --port 8080
             """)
 
-    @Option(help: "The database file. [env: EVIDENT_DB] (default: ./evident.sqlite)")
-    var db: String?
+    @OptionGroup var store: StoreLocationOptions
 
     @Option(
         help: "A spec file to run; stored as a new version when it differs from the stored one. [env: EVIDENT_SPEC]")
@@ -94,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
     var benchmarkFloor = false
 
     func run() async throws {
+        let location = try store.resolve(dbVariable: "EVIDENT_DB")
         let environment = ProcessInfo.processInfo.environment
         func setting(_ flag: String?, _ variable: String) -> String? { flag ?? environment[variable] }
         func number(_ flag: Int?, _ variable: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -150,32 +150,37 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.maximumConnections = requestedConnections
         configuration.benchmarkFloor = benchmarkFloor
-        var storeConfiguration = SQLiteEventStoreConfiguration()
-        storeConfiguration.maximumStreamLength = try number(
+        let maximumStreamLength = try number(
             maxStreamLength, "EVIDENT_MAX_STREAM_LENGTH", default: 10_000, range: 1...1_000_000_000)
 
         let compiled = try setting(spec, "EVIDENT_SPEC").map { try Self.loadSpec($0, limits: limits) }
         let logger = Logger(label: "evident")
-        let store = try SQLiteEventStore(
-            path: setting(db, "EVIDENT_DB") ?? "./evident.sqlite", configuration: storeConfiguration, logger: logger)
-        let server = EvidentServer(store: store, configuration: configuration, logger: logger)
+        // The store closes once the server has stopped, so appends still queued are committed and acknowledged
+        // before the process ends.
+        try await location.withStore(creating: true, maximumStreamLength: maximumStreamLength, logger: logger) {
+            try await Self.serve($0, spec: compiled, configuration: configuration, logger: logger)
+        }
+    }
+
+    /// Runs the server over `store` until SIGTERM or SIGINT.
+    private static func serve(
+        _ store: OpenedStore, spec compiled: CompiledSpec?, configuration: ServerConfiguration, logger: Logger
+    ) async throws {
+        let server = EvidentServer(store: store.store, configuration: configuration, logger: logger)
         try await server.start(spec: compiled)
         let specVersion = try? await server.engine.currentSpec().version
         let application = try await server.makeApplication { host, port in
             logger.notice(
                 "Evident is listening",
                 metadata: [
-                    "url": "http://\(host):\(port)", "database": "\(store.path)",
+                    "url": "http://\(host):\(port)", "database": "\(store)",
                     "spec_version": "\(specVersion.map(String.init) ?? "none: PUT /_spec")",
                 ])
         }
         // SIGTERM or SIGINT: stop accepting, let requests in progress finish for the grace period, then cancel
         // them (their work checks for cancellation between steps).
-        // The group shuts its services down in reverse order: the server first, then the store, whose queued
-        // appends are committed before the process ends.
         var services = ServiceGroupConfiguration(
-            services: [StoreService(store: store), application], gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
+            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         services.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
         services.maximumCancellationDuration = .seconds(2)
         ShutdownWatchdog.arm(limit: configuration.shutdownGracePeriod + .seconds(3), logger: logger)
@@ -213,16 +218,5 @@ enum FileLimit {
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         return Int(clamping: limit.rlim_cur)
-    }
-}
-
-/// The store's writer as a service: it runs until the group shuts down gracefully, then closes the store, so
-/// appends still queued are committed and acknowledged before the process ends.
-struct StoreService: Service {
-    let store: SQLiteEventStore
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await store.close()
     }
 }

@@ -17,8 +17,7 @@ struct SpecGetCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let engine = try store.openEngine(creating: false)
-        let current = try await store.currentSpec(of: engine)
+        let current = try await store.withEngine(creating: false) { try await store.currentSpec(of: $0) }
         if store.json {
             Output.line([
                 "version": .int(current.version), "hash": .string(current.spec.contentHash),

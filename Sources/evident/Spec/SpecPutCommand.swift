@@ -28,13 +28,13 @@ struct SpecPutCommand: AsyncParsableCommand {
     func run() async throws {
         let document = try SpecFile.document(file)
         // A dry run only reads: it does not create a missing database.
-        let engine = try store.openEngine(creating: !dryRun)
-        let before = try await engine.specInForce()
-        let put: SpecPut
-        do {
-            put = try await engine.putSpec(document, dryRun: dryRun)
-        } catch let error as SpecValidationError {
-            throw SpecFile.report(error)
+        let (before, put) = try await store.withEngine(creating: !dryRun) { engine in
+            let before = try await engine.specInForce()
+            do {
+                return (before, try await engine.putSpec(document, dryRun: dryRun))
+            } catch let error as SpecValidationError {
+                throw SpecFile.report(error)
+            }
         }
         for warning in put.warnings { SpecFile.printError("warning: \(warning.description)") }
         if store.json {

@@ -67,21 +67,22 @@ struct AppendCommand: AsyncParsableCommand {
         guard !type.isEmpty, !type.contains(where: \.isWhitespace) else {
             throw ValidationError("The event type must be a word such as was_placed.")
         }
-        let eventStore = try store.open(creating: true)
-        if !raw {
-            let engine = SpecEngine(store: eventStore)
-            if try await engine.specInForce() != nil {
-                try await appendThroughSpec(data, engine: engine)
-                return
+        try await store.withStore(creating: true) { eventStore in
+            if !raw {
+                let engine = SpecEngine(store: eventStore)
+                if try await engine.specInForce() != nil {
+                    try await appendThroughSpec(data, engine: engine)
+                    return
+                }
             }
-        }
-        let event = NewEvent(type: type, data: data, metadata: EventMetadata(actor: actor))
-        let result = try await eventStore.append(
-            [event], to: stream, expectedVersion: expectedVersion ?? .any, idempotencyKey: idempotencyKey)
-        if store.json {
-            Output.line(.object(Self.json(result)))
-        } else {
-            Output.line(Self.text(result))
+            let event = NewEvent(type: type, data: data, metadata: EventMetadata(actor: actor))
+            let result = try await eventStore.append(
+                [event], to: stream, expectedVersion: expectedVersion ?? .any, idempotencyKey: idempotencyKey)
+            if store.json {
+                Output.line(.object(Self.json(result)))
+            } else {
+                Output.line(Self.text(result))
+            }
         }
     }
 

@@ -13,7 +13,7 @@ struct InfoCommand: AsyncParsableCommand {
     var stream: StreamName
 
     func run() async throws {
-        let info = try await store.open(creating: false).streamInfo(stream)
+        let info = try await store.withStore(creating: false) { try await $0.streamInfo(stream) }
         if store.json {
             var object: [String: JSON] = ["stream": .string(stream.description), "length": .int(info?.length ?? 0)]
             if let info {

@@ -30,7 +30,10 @@ struct LogCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try self.store.open(creating: false)
+        try await self.store.withStore(creating: false) { try await printEvents(of: $0) }
+    }
+
+    private func printEvents(of store: any EventStore) async throws {
         let filter = LogFilter(
             streamCategories: streamTypes.isEmpty ? nil : Set(streamTypes), eventTypes: types.isEmpty ? nil : Set(types)
         )

@@ -34,25 +34,25 @@ struct ReadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try self.store.open(creating: false)
-        var events: [RecordedEvent]
-        if let at {
-            events = try await store.readStream(
-                stream, upTo: .recordedAt(Date(endOfUnixSecond: Int(at))))
-            events.removeFirst(min(events.count, (from ?? 1) - 1))
-            if let limit { events = Array(events.prefix(limit)) }
-        } else {
-            events = try await store.readStream(
-                stream, from: from ?? (backward ? Int.max : 1), direction: backward ? .backward : .forward,
-                limit: limit ?? Int(Int32.max))
-        }
-        if events.isEmpty, !self.store.json {
+        let events = try await store.withStore(creating: false) { try await read(from: $0) }
+        if events.isEmpty, !store.json {
             // Say so, where a pipe reading standard output does not see it; --json prints nothing, as before.
             FileHandle.standardError.write(Data("no events in \(stream)\(filterDescription)\n".utf8))
         }
         for event in events {
-            if self.store.json { Output.line(event.json) } else { Output.line(Output.text(event, showStream: false)) }
+            if store.json { Output.line(event.json) } else { Output.line(Output.text(event, showStream: false)) }
         }
+    }
+
+    private func read(from store: any EventStore) async throws -> [RecordedEvent] {
+        guard let at else {
+            return try await store.readStream(
+                stream, from: from ?? (backward ? Int.max : 1), direction: backward ? .backward : .forward,
+                limit: limit ?? Int(Int32.max))
+        }
+        var events = try await store.readStream(stream, upTo: .recordedAt(Date(endOfUnixSecond: Int(at))))
+        events.removeFirst(min(events.count, (from ?? 1) - 1))
+        return limit.map { Array(events.prefix($0)) } ?? events
     }
 
     /// The options that narrowed the read, as the message of an empty read names them.

@@ -52,10 +52,11 @@ struct StateCommand: AsyncParsableCommand {
             } else {
                 .latest
             }
-        let engine = try store.openEngine(creating: false)
-        _ = try await store.currentSpec(of: engine)
-        let state = try await engine.state(
-            of: String(aggregate[..<colon]), String(aggregate[aggregate.index(after: colon)...]), at: point)
+        let state = try await store.withEngine(creating: false) { engine in
+            _ = try await store.currentSpec(of: engine)
+            return try await engine.state(
+                of: String(aggregate[..<colon]), String(aggregate[aggregate.index(after: colon)...]), at: point)
+        }
         if store.json {
             Output.line(state.json)
             return

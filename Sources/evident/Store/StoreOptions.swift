@@ -1,18 +1,43 @@
 import ArgumentParser
 import Evident
-import EvidentSQLite
 import Foundation
 
-/// The options every store command shares.
-struct StoreOptions: ParsableArguments {
+/// Where the store is: `--store URL`, `--db PATH`, or the environment variable `EVIDENT_STORE`.
+struct StoreLocationOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The database file. A path that cannot be one (a directory, a device such as /dev/null, a file in a "
-                + "missing directory) exits with 64 and creates nothing; a file that is not an Evident database "
-                + "exits with 1 and is left unchanged.",
+            "Where the events are: sqlite:PATH or a plain path for a SQLite file, or "
+                + "postgres://user:password@host:port/database (or postgresql://…, with optional "
+                + "?host=/socket/dir, sslmode= and schema=) for PostgreSQL. [env: EVIDENT_STORE] "
+                + "(default: ./evident.sqlite)",
+            valueName: "url"))
+    var store: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The SQLite database file, as --store sqlite:PATH. A path that cannot be one (a directory, a device "
+                + "such as /dev/null, a file in a missing directory) exits with 64 and creates nothing; a file that "
+                + "is not an Evident database exits with 1 and is left unchanged.",
             valueName: "path"))
-    var db = "./evident.sqlite"
+    var db: String?
+
+    /// Refuses a bad URL, and --db with --store, before anything is opened or stored.
+    func validate() throws {
+        _ = try resolve()
+    }
+
+    /// The store the flags name, else `EVIDENT_STORE` (and `dbVariable`, a SQLite path), else the default.
+    func resolve(dbVariable: String? = nil) throws -> StoreLocation {
+        try StoreLocation.resolve(
+            store: store, db: db, environment: ProcessInfo.processInfo.environment, dbVariable: dbVariable)
+    }
+}
+
+/// The options every store command shares.
+struct StoreOptions: ParsableArguments {
+    @OptionGroup var location: StoreLocationOptions
 
     @Flag(name: .long, help: "Print one JSON object per line instead of text.")
     var json = false
@@ -22,11 +47,10 @@ struct StoreOptions: ParsableArguments {
         try CommandLineInput.checkArgumentsAreUTF8()
     }
 
-    /// Opens the store; commands that only read refuse to create a missing file.
-    func open(creating: Bool) throws -> any EventStore {
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.createIfMissing = creating
-        return try SQLiteEventStore(path: db, configuration: configuration)
+    /// Opens the store, lends it to `body` and closes it; commands that only read refuse to create a missing
+    /// file.
+    func withStore<T>(creating: Bool, _ body: (any EventStore) async throws -> T) async throws -> T {
+        try await location.resolve().withStore(creating: creating) { try await body($0.store) }
     }
 }
 
