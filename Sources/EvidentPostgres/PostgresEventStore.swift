@@ -58,7 +58,8 @@ public final class PostgresEventStore: EventStore {
                 connected()
                 do {
                     let inRecovery = try await store.schema.prepare(
-                        connection, logger: logger, description: configuration.description)
+                        connection, create: configuration.createIfMissing, logger: logger,
+                        description: configuration.description)
                     if !inRecovery, !configuration.inlineProjections.isEmpty {
                         try await connection.transaction(logger: logger) {
                             try await store.schema.prepareTables(

@@ -91,13 +91,16 @@ struct PostgresSchema: Sendable {
     ///
     /// Refuses, changing nothing: a schema that holds tables but no migrations of Evident's (someone else's),
     /// a schema with migrations this version does not know (a newer Evident), and on a replica a schema that is
-    /// missing or out of date. Returns whether the server is a replica.
-    func prepare(_ connection: PostgresConnection, logger: Logger, description: String) async throws -> Bool {
+    /// missing or out of date, and, unless `create`, a schema that is missing. Returns whether the server is a
+    /// replica.
+    func prepare(_ connection: PostgresConnection, create: Bool, logger: Logger, description: String) async throws
+        -> Bool
+    {
         let inRecovery =
             try await connection.query("SELECT pg_is_in_recovery()", logger: logger)
             .decode(Bool.self).first { _ in true } ?? false
         if inRecovery {
-            guard try await check(connection, logger: logger, description: description) else {
+            guard try await check(connection, logger: logger, description: description) == .current else {
                 throw EventStoreError(
                     code: .incompatibleDatabase,
                     message: "The schema \(name) on the replica \(description) is missing or out of date; open the "
@@ -105,7 +108,12 @@ struct PostgresSchema: Sendable {
             }
             return true
         }
-        if try await check(connection, logger: logger, description: description) { return false }
+        switch try await check(connection, logger: logger, description: description) {
+        case .current: return false
+        case .missing where !create:
+            throw EventStoreError.invalidArgument("No Evident schema \(name) in \(description).")
+        case .missing, .outdated: break
+        }
         try await connection.transaction(logger: logger) {
             try await lockChanges(connection, logger: logger)
             _ = try await check(connection, logger: logger, description: description)
@@ -149,8 +157,14 @@ struct PostgresSchema: Sendable {
         for projection in projections { try await projection.prepare(connection, logger: logger) }
     }
 
-    /// Refuses a schema that is not Evident's or is newer; returns whether every migration has been applied.
-    private func check(_ connection: PostgresConnection, logger: Logger, description: String) async throws -> Bool {
+    /// What a schema holds of Evident's tables.
+    private enum State {
+        case missing, outdated, current
+    }
+
+    /// Refuses a schema that is not Evident's or is newer; says whether it is missing, or whether every migration
+    /// has been applied.
+    private func check(_ connection: PostgresConnection, logger: Logger, description: String) async throws -> State {
         let tables = try await connection.query(
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(name)", logger: logger
         ).decode(String.self).reduce(into: Set<String>()) { $0.insert($1) }
@@ -161,7 +175,7 @@ struct PostgresSchema: Sendable {
                     message: "The schema \(name) in \(description) holds tables that are not Evident's; "
                         + "choose another schema with ?schema=NAME.")
             }
-            return false
+            return .missing
         }
         let applied = try await appliedMigrations(connection, logger: logger)
         let known = Set(Self.migrations.map(\.identifier))
@@ -171,7 +185,7 @@ struct PostgresSchema: Sendable {
                 message: "The schema \(name) in \(description) was written by a newer version of Evident; "
                     + "upgrade Evident to open it.")
         }
-        return applied == known
+        return applied == known ? .current : .outdated
     }
 
     private func appliedMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {

@@ -33,6 +33,9 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
     /// The schema that holds Evident's tables, created by the first store that opens it.
     public var schema: String
 
+    /// Create the schema when it does not exist; off, connecting to a missing schema fails (for tools that only
+    /// read, so a mistyped `?schema=` creates nothing).
+    public var createIfMissing = true
     /// Refuse an append that would make a stream longer than this; nil for no limit.
     public var maximumStreamLength: Int?
     /// At most this many appends share one transaction (group commit).

@@ -99,6 +99,21 @@ struct PostgresOpeningTests {
         }
     }
 
+    @Test("without createIfMissing, a missing schema is refused and not created")
+    func missingSchema() async throws {
+        try await PostgresStores.with { stores in
+            let url = try PostgresTestServer.freshURL()
+            await #expect {
+                _ = try await stores.open(url: url) { $0.createIfMissing = false }
+            } throws: { error in
+                (error as? EventStoreError)?.code == .invalidArgument && "\(error)".contains("No Evident schema")
+            }
+            // Still missing: a store that creates it finds an empty log, and then one that does not create opens it.
+            #expect(try await stores.open(url: url).headPosition() == 0)
+            #expect(try await stores.open(url: url) { $0.createIfMissing = false }.headPosition() == 0)
+        }
+    }
+
     @Test("a server that does not answer fails with unavailable, without the password")
     func unreachable() async throws {
         var configuration = try PostgresStoreConfiguration(url: "postgres://evident:hunter2@127.0.0.1:1/evident")

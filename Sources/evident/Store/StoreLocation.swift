@@ -104,7 +104,7 @@ enum StoreLocation: Sendable, CustomStringConvertible {
 
     /// Opens the store, lends it to `body`, and closes it afterwards, also when `body` throws: queued appends
     /// are committed and connections closed before the command exits. A command that only reads does not
-    /// create a missing SQLite file (a PostgreSQL schema is created by every store that connects).
+    /// create a missing SQLite file or PostgreSQL schema.
     func withStore<T>(
         creating: Bool, maximumStreamLength: Int? = nil,
         logger: Logger = Logger(label: "evident", factory: { _ in SwiftLogNoOpLogHandler() }),
@@ -130,6 +130,7 @@ enum StoreLocation: Sendable, CustomStringConvertible {
             configuration.maximumStreamLength = maximumStreamLength
             return .sqlite(try SQLiteEventStore(path: path, configuration: configuration, logger: logger))
         case .postgres(var configuration):
+            configuration.createIfMissing = creating
             configuration.maximumStreamLength = maximumStreamLength
             return .postgres(try await PostgresEventStore.connect(configuration, logger: logger))
         }
