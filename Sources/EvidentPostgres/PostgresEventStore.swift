@@ -58,7 +58,8 @@ public final class PostgresEventStore: EventStore {
                 connected()
                 do {
                     let inRecovery = try await store.schema.prepare(
-                        connection, create: configuration.createIfMissing, logger: logger,
+                        connection, create: configuration.createIfMissing,
+                        replicaWait: configuration.connectTimeout / 2, logger: logger,
                         description: configuration.description)
                     if !inRecovery, !configuration.inlineProjections.isEmpty {
                         try await connection.transaction(logger: logger) {

@@ -91,20 +91,25 @@ struct PostgresSchema: Sendable {
     ///
     /// Refuses, changing nothing: a schema that holds tables but no migrations of Evident's (someone else's),
     /// a schema with migrations this version does not know (a newer Evident), and on a replica a schema that is
-    /// missing or out of date, and, unless `create`, a schema that is missing. Returns whether the server is a
-    /// replica.
-    func prepare(_ connection: PostgresConnection, create: Bool, logger: Logger, description: String) async throws
-        -> Bool
-    {
+    /// missing or out of date after `replicaWait`, and, unless `create`, a schema that is missing. Returns
+    /// whether the server is a replica.
+    func prepare(
+        _ connection: PostgresConnection, create: Bool, replicaWait: Duration, logger: Logger, description: String
+    ) async throws -> Bool {
         let inRecovery =
             try await connection.query("SELECT pg_is_in_recovery()", logger: logger)
             .decode(Bool.self).first { _ in true } ?? false
         if inRecovery {
-            guard try await check(connection, logger: logger, description: description) == .current else {
-                throw EventStoreError(
-                    code: .incompatibleDatabase,
-                    message: "The schema \(name) on the replica \(description) is missing or out of date; open the "
-                        + "primary with this version of Evident first.")
+            // A replica may not have replayed the schema's creation yet: give it until `replicaWait`.
+            let deadline = ContinuousClock.now + replicaWait
+            while try await check(connection, logger: logger, description: description) != .current {
+                guard ContinuousClock.now < deadline else {
+                    throw EventStoreError(
+                        code: .incompatibleDatabase,
+                        message: "The schema \(name) on the replica \(description) is missing or out of date; "
+                            + "open the primary with this version of Evident first.")
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
             return true
         }

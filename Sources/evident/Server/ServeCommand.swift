@@ -23,6 +23,15 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreLocationOptions
 
     @Option(
+        name: .customLong("read-store"),
+        help: ArgumentHelp(
+            "A PostgreSQL streaming replica of the store to serve reads from (aggregates, the log); writes and "
+                + "everything they decide on go to --store. A read with ?after=POSITION waits until the replica has "
+                + "the position. [env: EVIDENT_READ_STORE]",
+            valueName: "url"))
+    var readStore: String?
+
+    @Option(
         help: "A spec file to run; stored as a new version when it differs from the stored one. [env: EVIDENT_SPEC]")
     var spec: String?
 
@@ -95,6 +104,16 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let location = try store.resolve(dbVariable: "EVIDENT_DB")
         let environment = ProcessInfo.processInfo.environment
+        let readLocation = try (readStore ?? environment["EVIDENT_READ_STORE"].flatMap { $0.isEmpty ? nil : $0 })
+            .map { url in
+                let readLocation = try StoreLocation(url: url)
+                guard case .postgres = readLocation, case .postgres = location else {
+                    throw ValidationError(
+                        "--read-store names a PostgreSQL replica of a PostgreSQL --store; a SQLite store serves its "
+                            + "own reads.")
+                }
+                return readLocation
+            }
         func setting(_ flag: String?, _ variable: String) -> String? { flag ?? environment[variable] }
         func number(_ flag: Int?, _ variable: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
             guard let text = flag.map(String.init) ?? environment[variable] else { return value }
@@ -158,15 +177,24 @@ struct ServeCommand: AsyncParsableCommand {
         // The store closes once the server has stopped, so appends still queued are committed and acknowledged
         // before the process ends.
         try await location.withStore(creating: true, maximumStreamLength: maximumStreamLength, logger: logger) {
-            try await Self.serve($0, spec: compiled, configuration: configuration, logger: logger)
+            store in
+            guard let readLocation else {
+                return try await Self.serve(store, spec: compiled, configuration: configuration, logger: logger)
+            }
+            try await readLocation.withStore(creating: false, logger: logger) { readStore in
+                try await Self.serve(
+                    store, readStore: readStore, spec: compiled, configuration: configuration, logger: logger)
+            }
         }
     }
 
-    /// Runs the server over `store` until SIGTERM or SIGINT.
+    /// Runs the server over `store` (reading from `readStore` when given) until SIGTERM or SIGINT.
     private static func serve(
-        _ store: OpenedStore, spec compiled: CompiledSpec?, configuration: ServerConfiguration, logger: Logger
+        _ store: OpenedStore, readStore: OpenedStore? = nil, spec compiled: CompiledSpec?,
+        configuration: ServerConfiguration, logger: Logger
     ) async throws {
-        let server = EvidentServer(store: store.store, configuration: configuration, logger: logger)
+        let server = EvidentServer(
+            store: store.store, readStore: readStore?.store, configuration: configuration, logger: logger)
         try await server.start(spec: compiled)
         let specVersion = try? await server.engine.currentSpec().version
         let application = try await server.makeApplication { host, port in
@@ -174,6 +202,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "Evident is listening",
                 metadata: [
                     "url": "http://\(host):\(port)", "database": "\(store)",
+                    "read_database": "\(readStore.map { "\($0)" } ?? "the same")",
                     "spec_version": "\(specVersion.map(String.init) ?? "none: PUT /_spec")",
                 ])
         }
