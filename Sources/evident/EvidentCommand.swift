@@ -18,7 +18,8 @@ struct EvidentCommand: AsyncParsableCommand {
             AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, StateCommand.self,
             SpecCommand.self,
             ServeCommand.self,
-            KeysCommand.self, BenchCommand.self, CrashWriterCommand.self, ProjectionWorkerCommand.self,
+            KeysCommand.self, CopyCommand.self, BenchCommand.self, CrashWriterCommand.self,
+            ProjectionWorkerCommand.self,
         ])
 
     /// Runs the command; any error is printed on one line to standard error, with an exit code that tells

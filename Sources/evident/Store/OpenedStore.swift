@@ -14,6 +14,14 @@ enum OpenedStore: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The store with everything ``StoreCopy`` reads and writes.
+    var copyable: any CopyableStore {
+        switch self {
+        case .sqlite(let store): store
+        case .postgres(let store): store
+        }
+    }
+
     var location: StoreLocation {
         switch self {
         case .sqlite(let store): .sqlite(path: store.path)
