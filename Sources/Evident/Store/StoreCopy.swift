@@ -67,29 +67,22 @@ public enum StoreCopy {
         }
         let head = try await source.headPosition()
         var counts = Counts()
-        var position: Int64 = 0
-        while true {
-            let page = try await source.readLog(after: position, filter: .all, limit: pageSize)
-            guard let last = page.last else { break }
+        try await forEachPage(
+            { try await source.readLog(after: $0 ?? 0, filter: .all, limit: pageSize) }, cursor: \.position
+        ) { page, _ in
             try await target.importEvents(page)
-            position = last.position
             counts.events += page.count
-            progress(position, max(head, position))
+            progress(page.last!.position, max(head, page.last!.position))
         }
-        var key: String?
-        while true {
-            let page = try await source.idempotencyRecords(after: key, limit: pageSize)
-            guard let last = page.last else { break }
+        try await forEachPage({ try await source.idempotencyRecords(after: $0, limit: pageSize) }, cursor: \.key) {
+            page, _ in
             try await target.importIdempotencyRecords(page)
-            key = last.key
             counts.idempotencyKeys += page.count
         }
-        var stream: String?
-        while true {
-            let page = try await source.snapshots(after: stream, limit: pageSize)
-            guard let last = page.last else { break }
+        try await forEachPage(
+            { try await source.snapshots(after: $0, limit: pageSize) }, cursor: \.stream.description
+        ) { page, _ in
             for snapshot in page { try await target.saveSnapshot(snapshot) }
-            stream = last.stream.description
             counts.snapshots += page.count
         }
         for (consumer, checkpoint) in try await source.checkpoints() {
@@ -112,32 +105,28 @@ public enum StoreCopy {
             EventStoreError(
                 code: .storageFailure, message: "The copy differs from the source: \(what). Do not use the copy.")
         }
-        var position: Int64 = 0
-        while true {
-            let expected = try await source.readLog(after: position, filter: .all, limit: pageSize)
-            let copied = try await target.readLog(after: position, filter: .all, limit: pageSize)
-            guard expected == copied else { throw differ("the events after position \(position)") }
-            guard let last = expected.last else { break }
-            position = last.position
-        }
-        var key: String?
-        while true {
-            let expected = try await source.idempotencyRecords(after: key, limit: pageSize)
-            guard try await target.idempotencyRecords(after: key, limit: pageSize) == expected else {
-                throw differ("the idempotency keys after \(key ?? "the first")")
+        try await forEachPage(
+            { try await source.readLog(after: $0 ?? 0, filter: .all, limit: pageSize) }, cursor: \.position
+        ) { expected, after in
+            guard try await target.readLog(after: after ?? 0, filter: .all, limit: pageSize) == expected else {
+                throw differ("the events after position \(after ?? 0)")
             }
-            guard let last = expected.last else { break }
-            key = last.key
         }
-        var stream: String?
-        while true {
-            let expected = try await source.snapshots(after: stream, limit: pageSize)
-            guard try await target.snapshots(after: stream, limit: pageSize) == expected else {
-                throw differ("the snapshots after \(stream ?? "the first")")
+        try await forEachPage({ try await source.idempotencyRecords(after: $0, limit: pageSize) }, cursor: \.key) {
+            expected, after in
+            guard try await target.idempotencyRecords(after: after, limit: pageSize) == expected else {
+                throw differ("the idempotency keys after \(after ?? "the first")")
             }
-            guard let last = expected.last else { break }
-            stream = last.stream.description
         }
+        try await forEachPage(
+            { try await source.snapshots(after: $0, limit: pageSize) }, cursor: \.stream.description
+        ) { expected, after in
+            guard try await target.snapshots(after: after, limit: pageSize) == expected else {
+                throw differ("the snapshots after \(after ?? "the first")")
+            }
+        }
+        // Both ends: a target with more than the source differs too.
+        guard try await target.headPosition() == source.headPosition() else { throw differ("the log's head") }
         let checkpoints = try await source.checkpoints()
         let copiedCheckpoints = try await target.checkpoints()
         guard checkpoints.map(\.consumer) == copiedCheckpoints.map(\.consumer),
@@ -147,6 +136,21 @@ public enum StoreCopy {
             guard try await source.parkedEvents(of: consumer) == target.parkedEvents(of: consumer) else {
                 throw differ("the parked events of \(consumer)")
             }
+        }
+    }
+
+    /// Reads pages with `read` from the start (a nil cursor) until one is empty, calling `body` with each page
+    /// and the cursor it was read after.
+    private static func forEachPage<Item, Cursor>(
+        _ read: (Cursor?) async throws -> [Item], cursor: (Item) -> Cursor,
+        _ body: ([Item], Cursor?) async throws -> Void
+    ) async throws {
+        var after: Cursor?
+        while true {
+            let page = try await read(after)
+            guard let last = page.last else { return }
+            try await body(page, after)
+            after = cursor(last)
         }
     }
 }
