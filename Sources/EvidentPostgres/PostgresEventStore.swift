@@ -33,6 +33,7 @@ public final class PostgresEventStore: EventStore {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let writer: GroupCommitQueue<AppendRequest, CommittedAppend>
     private let listening = Mutex(false)
+    private let notificationCount = Mutex(0)
     private let replica = Mutex(false)
     /// The `NOTIFY` channel of this schema's appends.
     let channel: String
@@ -115,6 +116,9 @@ public final class PostgresEventStore: EventStore {
         tasks.withLock { $0.append(Task { await client.run() }) }
     }
 
+    /// How many notifications of appends this store has received, for tests.
+    package var notificationsReceived: Int { notificationCount.withLock { $0 } }
+
     /// Whether the store reads a server in recovery (a streaming replica), which takes no writes.
     public var isReplica: Bool { replica.withLock { $0 } }
 
@@ -131,7 +135,7 @@ public final class PostgresEventStore: EventStore {
 
     public func waitForAppends(after position: Int64, timeout: Duration) async throws {
         // Notifications wake waiters at once; the poll catches a lost one (and is all a replica has).
-        let poll: Duration = listening.withLock { $0 } ? .seconds(1) : .milliseconds(25)
+        let poll = listening.withLock { $0 } ? configuration.pollInterval : .milliseconds(25)
         let deadline = ContinuousClock.now + timeout
         while watch.head <= position {
             let remaining = deadline - .now
@@ -173,6 +177,7 @@ public final class PostgresEventStore: EventStore {
                             listening.withLock { $0 = true }
                             delay = .milliseconds(50)
                             for try await notification in notifications {
+                                notificationCount.withLock { $0 += 1 }
                                 if let head = Int64(notification.payload) { watch.advance(to: head) }
                             }
                         }

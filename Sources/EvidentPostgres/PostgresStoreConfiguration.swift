@@ -45,6 +45,9 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
     /// A statement that runs longer is cancelled by the server (`statement_timeout`), so one slow read cannot
     /// hold a connection for long.
     public var statementTimeout: Duration = .seconds(30)
+    /// How often a waiting reader looks at the log's head when no notification of an append came, in case one
+    /// was lost (a store on a replica, which gets none, looks every 25 ms).
+    public var pollInterval: Duration = .seconds(1)
     /// How long to wait for a connection to the server (or from the pool): past it a call fails with
     /// `unavailable`, so callers are not held while the server is down.
     public var connectTimeout: Duration = .seconds(5)

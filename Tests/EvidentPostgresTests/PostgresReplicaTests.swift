@@ -41,3 +41,26 @@ struct PostgresReplicaTests {
         }
     }
 }
+
+@Suite("PostgresEventStore notifications", .enabled(if: PostgresTestServer.isEnabled))
+struct PostgresNotificationTests {
+    @Test("an append through one store wakes a reader of another store by NOTIFY, not by polling")
+    func notifyAcrossStores() async throws {
+        try await PostgresStores.with { stores in
+            let url = try PostgresTestServer.freshURL()
+            let writer = try await stores.open(url: url)
+            // No poll within the test's waits: only a notification, or the listener reading the head once it
+            // listens, can wake the reader before the wait's 60 s are over.
+            let reader = try await stores.open(url: url) { $0.pollInterval = .seconds(3_600) }
+            try await writer.append([NewEvent(type: "was_opened")], to: StreamName("account:1"))
+            try await reader.waitForAppends(after: 0, timeout: .seconds(60))
+            // Woken, so the reader listens now: the next append can wake it only by its notification.
+            let received = reader.notificationsReceived
+            var live = reader.subscribe(after: 1).makeAsyncIterator()
+            try await writer.append([NewEvent(type: "was_credited")], to: StreamName("account:1"))
+            try await reader.waitForAppends(after: 1, timeout: .seconds(60))
+            #expect(reader.notificationsReceived > received)
+            #expect(try await live.next()?.type == "was_credited")
+        }
+    }
+}
