@@ -73,8 +73,8 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
     /// What a store URL looks like, for error messages.
     public static let urlForm =
         "postgres://user:password@host:port/database (or postgresql://…), with optional "
-        + "?host=/socket/dir, sslmode=disable|prefer|require|verify-full, schema=NAME, pool_size=N "
-        + "and statement_timeout=SECONDS"
+        + "?host=/socket/dir, sslmode=disable|prefer|require|verify-full, schema=NAME, pool_size=N, "
+        + "connect_timeout=SECONDS and statement_timeout=SECONDS"
 
     /// Reads a `postgres://` or `postgresql://` URL. Fails with a one-line message that says what a good URL
     /// looks like and never repeats the password.
@@ -120,6 +120,11 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
                     throw fail("pool_size must be a number of connections from 1 to 1000 (got '\(value)')")
                 }
                 maximumConnections = size
+            case "connect_timeout":
+                guard let seconds = Double(value), seconds.isFinite, seconds >= 0.001, seconds <= 3_600 else {
+                    throw fail("connect_timeout must be a number of seconds from 0.001 to 3600 (got '\(value)')")
+                }
+                connectTimeout = .milliseconds(Int64((seconds * 1_000).rounded()))
             case "statement_timeout":
                 guard let seconds = Double(value), seconds.isFinite, seconds >= 0.001, seconds <= 86_400 else {
                     throw fail("statement_timeout must be a number of seconds from 0.001 to 86400 (got '\(value)')")

@@ -27,13 +27,19 @@ public enum PostgresTestServer {
 
     /// A URL for a schema no other test uses.
     public static func freshURL(prefix: String = "t") throws -> String {
-        try url() + "?schema=" + freshSchema(prefix: prefix)
+        try url() + query(schema: freshSchema(prefix: prefix))
     }
 
     /// URLs of the primary and of its replica, for one schema no other test uses.
     public static func freshURLs(prefix: String = "t") throws -> (primary: String, replica: String) {
-        let schema = freshSchema(prefix: prefix)
-        return (try url() + "?schema=" + schema, try replicaURL() + "?schema=" + schema)
+        let query = query(schema: freshSchema(prefix: prefix))
+        return (try url() + query, try replicaURL() + query)
+    }
+
+    /// The schema, and timeouts no busy test machine reaches (the store's deadlines are wall-clock times, and
+    /// a test process running hundreds of tests on two cores can leave a task waiting for many seconds).
+    private static func query(schema: String) -> String {
+        "?schema=\(schema)&connect_timeout=60&statement_timeout=120"
     }
 
     private static func freshSchema(prefix: String) -> String {

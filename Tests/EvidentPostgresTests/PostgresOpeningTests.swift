@@ -9,7 +9,7 @@ struct PostgresURLTests {
     func fullURL() throws {
         let configuration = try PostgresStoreConfiguration(
             url: "postgresql://app%40x:s%3Acret@db.internal:6543/events?sslmode=require&schema=ledger&pool_size=4"
-                + "&statement_timeout=2.5")
+                + "&statement_timeout=2.5&connect_timeout=7")
         #expect(configuration.username == "app@x")
         #expect(configuration.password == "s:cret")
         #expect(configuration.host == "db.internal")
@@ -19,6 +19,7 @@ struct PostgresURLTests {
         #expect(configuration.schema == "ledger")
         #expect(configuration.maximumConnections == 4)
         #expect(configuration.statementTimeout == .milliseconds(2_500))
+        #expect(configuration.connectTimeout == .seconds(7))
         #expect(!configuration.description.contains("cret"))
     }
 

@@ -198,13 +198,12 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.start(spec: compiled)
         let specVersion = try? await server.engine.currentSpec().version
         let application = try await server.makeApplication { host, port in
-            logger.notice(
-                "Evident is listening",
-                metadata: [
-                    "url": "http://\(host):\(port)", "database": "\(store)",
-                    "read_database": "\(readStore.map { "\($0)" } ?? "the same")",
-                    "spec_version": "\(specVersion.map(String.init) ?? "none: PUT /_spec")",
-                ])
+            var metadata: Logger.Metadata = [
+                "url": "http://\(host):\(port)", "database": "\(store)",
+                "spec_version": "\(specVersion.map(String.init) ?? "none: PUT /_spec")",
+            ]
+            if let readStore { metadata["read_database"] = "\(readStore)" }
+            logger.notice("Evident is listening", metadata: metadata)
         }
         // SIGTERM or SIGINT: stop accepting, let requests in progress finish for the grace period, then cancel
         // them (their work checks for cancellation between steps).
