@@ -81,15 +81,24 @@ struct LogWrite {
     static func lengths(of streams: [String], schema: PostgresSchema, on connection: PostgresConnection, logger: Logger)
         async throws -> [String: Int]
     {
-        let rows = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: schema.qualify(
-                    """
-                    SELECT name, (SELECT version FROM {s}.events WHERE stream = name ORDER BY version DESC LIMIT 1)
-                    FROM unnest($1::text[]) AS name
-                    """), binds: bindings(streams)), logger: logger)
+        try lengths(try await connection.query(lengthsQuery(of: streams, schema: schema), logger: logger).collect())
+    }
+
+    /// The statement of ``lengths(of:schema:on:logger:)``.
+    static func lengthsQuery(of streams: [String], schema: PostgresSchema) -> PostgresQuery {
+        PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                SELECT name, (SELECT version FROM {s}.events WHERE stream = name ORDER BY version DESC LIMIT 1)
+                FROM unnest($1::text[]) AS name
+                """), binds: bindings(streams))
+    }
+
+    /// The lengths in the answer of ``lengthsQuery(of:schema:)``.
+    static func lengths(_ rows: [PostgresRow]) throws -> [String: Int] {
         var lengths: [String: Int] = [:]
-        for try await (name, version) in rows.decode((String, Int?).self) {
+        for row in rows {
+            let (name, version) = try row.decode((String, Int?).self)
             lengths[name] = version ?? 0
         }
         return lengths

@@ -1,4 +1,5 @@
 import Evident
+import EvidentPostgres
 
 /// One measured workload.
 struct BenchFigure {
@@ -12,8 +13,15 @@ struct BenchFigure {
     var eventsPerSecond: Double { Double(events) / seconds }
 
     static let sqliteDurability: JSON = ["store": "sqlite", "journal_mode": "wal", "synchronous": "full"]
-    /// PostgreSQL commits as the server is configured (`synchronous_commit`, `fsync`).
-    static let postgresDurability: JSON = ["store": "postgresql", "synchronous_commit": "as configured"]
+
+    /// PostgreSQL commits as the server is configured: its `synchronous_commit` and `fsync`, as it reports them.
+    static func postgresDurability(of store: PostgresEventStore) async throws -> JSON {
+        var durability: [String: JSON] = ["store": "postgresql"]
+        for (name, setting) in try await store.serverSettings(["synchronous_commit", "fsync"]) {
+            durability[name] = .string(setting)
+        }
+        return .object(durability)
+    }
 
     /// The figure as one JSON line; `durability` says how the store committed (by default: SQLite's settings).
     func json(runs: Int, durability: JSON = BenchFigure.sqliteDurability) -> JSON {

@@ -14,10 +14,11 @@ struct StoreBenchCommand: AsyncParsableCommand {
             Workloads: a) single-event appends over 100 streams with exact expected versions, at --concurrency \
             appenders; b) appends of 100 events to new streams; d) reading the whole log from position 0 in pages \
             of 1,000; c) loading a 10,000-event bank account by folding it (median of 20 loads). With --baseline, \
-            plain SQLite inserts with the same pragmas (one transaction per row, and one for all rows) run in the \
-            same process for comparison. Each run uses a fresh SQLite file in --directory; with a PostgreSQL \
-            --store, a fresh schema of that database, dropped afterwards (the URL's own schema is not touched). \
-            Build with -c release to measure.
+            plain inserts of --appends rows (one transaction per row, and one transaction for all rows) run in the \
+            same process for comparison: into SQLite with the same pragmas, or into PostgreSQL on the same \
+            connections and settings, in a schema of their own. Each run uses a fresh SQLite file in --directory; \
+            with a PostgreSQL --store, a fresh schema of that database, dropped afterwards (the URL's own schema is \
+            not touched). Build with -c release to measure.
             """)
 
     @OptionGroup var store: StoreLocationOptions
@@ -34,7 +35,7 @@ struct StoreBenchCommand: AsyncParsableCommand {
     @Option(help: "Repeat every workload this many times on fresh files and report the median.")
     var runs = 1
 
-    @Flag(help: "Also measure plain SQLite inserts with the same pragmas.")
+    @Flag(help: "Also measure plain inserts into the same kind of database with the same settings.")
     var baseline = false
 
     @Option(help: "Where to put the temporary SQLite database files.")
@@ -46,11 +47,6 @@ struct StoreBenchCommand: AsyncParsableCommand {
         guard appends >= 100 else { throw ValidationError("--appends must be 100 or more.") }
         let unknown = selected.filter { !["a", "b", "c", "d"].contains($0) }
         guard unknown.isEmpty else { throw ValidationError("Unknown workload \(unknown[0]); choose from a, b, c, d.") }
-        if baseline, case .postgres = try store.resolve() {
-            throw ValidationError(
-                "--baseline measures plain SQLite inserts, so it runs with a SQLite store only; leave it out with a "
-                    + "PostgreSQL URL.")
-        }
     }
 
     var selected: [String] { workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -59,24 +55,23 @@ struct StoreBenchCommand: AsyncParsableCommand {
         let location = try store.resolve()
         var figures: [String: [BenchFigure]] = [:]
         var order: [String] = []
+        var durability = BenchFigure.sqliteDurability
         for _ in 0..<runs {
-            for figure in try await runOnce(like: location) {
+            let run = try await runOnce(like: location)
+            durability = run.durability
+            for figure in run.figures {
                 if figures[figure.name] == nil { order.append(figure.name) }
                 figures[figure.name, default: []].append(figure)
             }
         }
-        let durability =
-            switch location {
-            case .sqlite: BenchFigure.sqliteDurability
-            case .postgres: BenchFigure.postgresDurability
-            }
         for name in order {
             Output.line(BenchFigure.median(of: figures[name]!).json(runs: runs, durability: durability))
         }
     }
 
-    /// One run of the selected workloads on a fresh store of the same kind as `location`.
-    private func runOnce(like location: StoreLocation) async throws -> [BenchFigure] {
+    /// One run of the selected workloads (and the baseline) on a fresh store of the same kind as `location`,
+    /// and how that store commits.
+    private func runOnce(like location: StoreLocation) async throws -> (figures: [BenchFigure], durability: JSON) {
         switch location {
         case .sqlite:
             let workspace = try BenchWorkspace(directory: directory)
@@ -86,14 +81,16 @@ struct StoreBenchCommand: AsyncParsableCommand {
             if baseline {
                 figures += try SQLiteBaseline.run(path: workspace.file("baseline.sqlite"), rows: appends)
             }
-            return figures
+            return (figures, BenchFigure.sqliteDurability)
         case .postgres(var configuration):
             configuration.schema = "evident_bench_\(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(16))"
             return try await StoreLocation.postgres(configuration).withStore(creating: true) { opened in
                 guard case .postgres(let store) = opened else {
                     preconditionFailure("a PostgreSQL URL opens PostgreSQL")
                 }
-                return try await store.droppingSchema { try await runWorkloads(on: store) }
+                var figures = try await store.droppingSchema { try await runWorkloads(on: store) }
+                if baseline { figures += try await PostgresBaseline.run(store, rows: appends) }
+                return (figures, try await BenchFigure.postgresDurability(of: store))
             }
         }
     }
