@@ -18,10 +18,18 @@ as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgr
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Starts the cluster in $1 on port $2. Durable commits as in production (fsync, synchronous_commit on); room
 # for many test connections.
+# The server keeps none of the caller's descriptors beyond the standard three: a caller that waits for one to
+# close (Foundation's Process does, to know its child has ended) would otherwise wait for the server's end.
 run() {
-    as_postgres "$bin/pg_ctl" -D "$1/data" -l "$1/log" -w -o \
-        "-p $2 -k $1/socket -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=400" \
-        start >/dev/null
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        as_postgres "$bin/pg_ctl" -D "$1/data" -l "$1/log" -w -o \
+            "-p $2 -k $1/socket -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=400" \
+            start >/dev/null
+    )
     echo "$2" > "$1/port"
     echo "postgres://postgres@127.0.0.1:$2/postgres"
 }

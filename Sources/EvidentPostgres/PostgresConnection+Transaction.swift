@@ -14,7 +14,8 @@ extension PostgresConnection {
             try await query("COMMIT", logger: logger)
             return value
         } catch {
-            _ = try? await query("ROLLBACK", logger: logger)
+            // Not on a closed connection: postgres-nio would never answer (nothing is left to roll back anyway).
+            if !isClosed { _ = try? await query("ROLLBACK", logger: logger) }
             throw error
         }
     }

@@ -56,7 +56,8 @@ public final class PostgresEventStore: EventStore {
                 connected in
                 let connection = try await PostgresConnection.connect(
                     configuration: connectionConfiguration(configuration), id: 0, logger: logger)
-                connected()
+                // Not watched: the body closes it itself.
+                connected(nil)
                 do {
                     let inRecovery = try await store.schema.prepare(
                         connection, create: configuration.createIfMissing,
@@ -217,7 +218,7 @@ public final class PostgresEventStore: EventStore {
     ) async throws -> T {
         try await withDeadline(configuration, description: description) { connected in
             try await client.withConnection { connection in
-                connected()
+                connected(connection)
                 return try await body(connection)
             }
         }
@@ -233,36 +234,65 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    /// Runs `body`, failing with `unavailable` when it gets no connection within the connect timeout (`body`
-    /// calls `connected` once it has one), or then takes longer than the statement timeout: while the server is
-    /// down, the pool would keep a caller waiting for a connection indefinitely.
+    /// Runs `body`, failing with `unavailable` when it gets no connection within the connect timeout, then takes
+    /// longer than the statement timeout, or loses its connection: while the server is down, the pool would keep a
+    /// caller waiting for a connection indefinitely. `body` calls `connected` once it has its connection, with the
+    /// connection when losing it should end the call.
+    ///
+    /// `body` runs in a task of its own, which the call leaves behind (cancelled) once it has failed: postgres-nio
+    /// never answers a query written to a connection that has just closed, and that wait ignores cancellation, so
+    /// a task group would wait for it forever, and with it every append queued behind it.
     static func withDeadline<T: Sendable>(
         _ configuration: PostgresStoreConfiguration, description: String,
-        _ body: @escaping @Sendable (_ connected: @escaping @Sendable () -> Void) async throws -> T
+        _ body: @escaping @Sendable (_ connected: @escaping @Sendable (PostgresConnection?) -> Void) async throws -> T
     ) async throws -> T {
-        let isConnected = ConnectedFlag()
+        let race = DeadlineRace<T>()
+        let retry = "try again (retry writes with their idempotency key)."
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body { isConnected.value.withLock { $0 = true } } }
-                group.addTask {
-                    try await Task.sleep(for: configuration.connectTimeout)
-                    guard isConnected.value.withLock({ $0 }) else { return nil }
-                    try await Task.sleep(for: configuration.statementTimeout)
-                    return nil
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    race.start(continuation)
+                    let work = Task {
+                        do {
+                            race.decide(.success(try await body { race.connected($0) }))
+                        } catch {
+                            race.decide(.failure(error))
+                        }
+                    }
+                    let timer = Task {
+                        let start = ContinuousClock.now
+                        // Every 100 ms: a lost connection fails the call at once, the deadlines when they pass.
+                        while (try? await Task.sleep(for: .milliseconds(100))) != nil {
+                            let elapsed = start.duration(to: .now)
+                            let failure: String
+                            switch race.progress {
+                            case .connecting:
+                                guard elapsed >= configuration.connectTimeout else { continue }
+                                failure = "cannot be reached (no connection within \(configuration.connectTimeout))"
+                            case .connected(let watched):
+                                if watched?.isClosed == true {
+                                    failure = "closed the connection"
+                                } else if elapsed >= configuration.connectTimeout + configuration.statementTimeout {
+                                    failure = "did not answer within \(configuration.statementTimeout)"
+                                } else {
+                                    continue
+                                }
+                            }
+                            race.decide(
+                                .failure(
+                                    EventStoreError(
+                                        code: .unavailable, message: "The database \(description) \(failure); \(retry)")
+                                ))
+                            return
+                        }
+                    }
+                    race.whenDecided {
+                        work.cancel()
+                        timer.cancel()
+                    }
                 }
-                defer { group.cancelAll() }
-                guard let result = try await group.next(), let value = result else {
-                    let connected = isConnected.value.withLock { $0 }
-                    throw EventStoreError(
-                        code: .unavailable,
-                        message: connected
-                            ? "The database \(description) did not answer within \(configuration.statementTimeout); "
-                                + "try again (retry writes with their idempotency key)."
-                            : "The database \(description) cannot be reached (no connection within "
-                                + "\(configuration.connectTimeout)); try again (retry writes with their idempotency "
-                                + "key).")
-                }
-                return value
+            } onCancel: {
+                race.decide(.failure(CancellationError()))
             }
         } catch {
             throw PostgresErrors.translate(error, database: description)
@@ -346,7 +376,57 @@ extension Duration {
     }
 }
 
-/// Whether a call of ``PostgresEventStore/withDeadline(_:description:_:)`` got its connection.
-private final class ConnectedFlag: Sendable {
-    let value = Mutex(false)
+/// One call of ``PostgresEventStore/withDeadline(_:description:_:)``: the first outcome decided (the body's, a
+/// deadline's, the caller's cancellation) resumes the caller; later ones are ignored.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    enum Progress {
+        case connecting
+        /// The body has its connection; its loss fails the call when it is watched.
+        case connected(watched: PostgresConnection?)
+    }
+
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var outcome: Result<T, any Error>?
+        var progress = Progress.connecting
+        var whenDecided: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
+
+    var progress: Progress { state.withLock { $0.progress } }
+
+    func connected(_ connection: PostgresConnection?) {
+        state.withLock { $0.progress = .connected(watched: connection) }
+    }
+
+    /// Sets the caller's continuation; resumes it at once when the outcome is already decided.
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let outcome = state.withLock { state in
+            if state.outcome == nil { state.continuation = continuation }
+            return state.outcome
+        }
+        if let outcome { continuation.resume(with: outcome) }
+    }
+
+    /// Runs `action` once the outcome is decided (at once if it is).
+    func whenDecided(_ action: @escaping @Sendable () -> Void) {
+        let decided = state.withLock { state in
+            if state.outcome == nil { state.whenDecided = action }
+            return state.outcome != nil
+        }
+        if decided { action() }
+    }
+
+    func decide(_ outcome: Result<T, any Error>) {
+        let (continuation, action) = state.withLock {
+            state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard state.outcome == nil else { return (nil, nil) }
+            state.outcome = outcome
+            defer { (state.continuation, state.whenDecided) = (nil, nil) }
+            return (state.continuation, state.whenDecided)
+        }
+        continuation?.resume(with: outcome)
+        action?()
+    }
 }

@@ -12,6 +12,16 @@ enum RawHTTP {
         var status: Int
         var head: String
         var body: String
+
+        /// The value of the header `name` (any case), if the answer has it.
+        func header(_ name: String) -> String? {
+            head.split(separator: "\r\n").dropFirst().lazy.compactMap { line -> String? in
+                guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == name.lowercased() else {
+                    return nil
+                }
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }.first
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -64,15 +74,16 @@ enum RawHTTP {
         return socket
     }
 
-    /// A request with `Connection: close`.
-    static func request(port: Int, method: String, path: String, body: String? = nil, headers: [String: String] = [:])
-        throws -> Response
-    {
+    /// A request with `Connection: close`; throws when no answer arrives within `timeout` seconds.
+    static func request(
+        port: Int, method: String, path: String, body: String? = nil, headers: [String: String] = [:],
+        timeout: Double = 10
+    ) throws -> Response {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         text += "\r\n" + (body ?? "")
-        return try exchange(port: port, bytes: Array(text.utf8))
+        return try exchange(port: port, bytes: Array(text.utf8), timeout: timeout)
     }
 }
 
