@@ -25,9 +25,9 @@ public enum PostgresTestServer {
         return url
     }
 
-    /// A URL for a schema no other test uses.
-    public static func freshURL(prefix: String = "t") throws -> String {
-        try url() + query(schema: freshSchema(prefix: prefix))
+    /// A URL for a schema no other test uses; `statementTimeout` in seconds.
+    public static func freshURL(prefix: String = "t", statementTimeout: Double = 120) throws -> String {
+        try url() + query(schema: freshSchema(prefix: prefix), statementTimeout: statementTimeout)
     }
 
     /// URLs of the primary and of its replica, for one schema no other test uses.
@@ -38,8 +38,8 @@ public enum PostgresTestServer {
 
     /// The schema, and timeouts no busy test machine reaches (the store's deadlines are wall-clock times, and
     /// a test process running hundreds of tests on two cores can leave a task waiting for many seconds).
-    private static func query(schema: String) -> String {
-        "?schema=\(schema)&connect_timeout=60&statement_timeout=120"
+    private static func query(schema: String, statementTimeout: Double = 120) -> String {
+        "?schema=\(schema)&connect_timeout=60&statement_timeout=\(statementTimeout)"
     }
 
     private static func freshSchema(prefix: String) -> String {

@@ -85,10 +85,10 @@ struct PostgresFaultTests {
         // for the lock one batch at a time, on one connection of the pool, each batch at most the statement
         // timeout; then they answer 503 instead of hanging. The pool of 4 is never used up by waiting writes, so
         // reads (which take no lock) go on answering meanwhile.
-        let url = try PostgresTestServer.freshURL(prefix: "faults")
+        let url = try PostgresTestServer.freshURL(prefix: "faults", statementTimeout: 1)
         let schema = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "schema" }?.value)
         let node = try ServerProcess(
-            store: ["--store", url + "&statement_timeout=1&pool_size=4"], spec: ServeLiveTests.shopSpec,
+            store: ["--store", url + "&pool_size=4"], spec: ServeLiveTests.shopSpec,
             extraArguments: Self.node)
         let cart = UUID().uuidString.lowercased()
         try ServeLiveTests.open([cart], port: node.port)
