@@ -80,7 +80,7 @@ struct PostgresGuideExampleTests {
                 [NewEvent(type: "item_was_added", data: ["sku": "pear"])], to: StreamName("cart:alice"))
 
             // Read your writes: wait until the read model has seen the last append.
-            try await items.waitUntil(position: added.lastPosition, timeout: .seconds(5))
+            try await items.waitUntil(position: added.lastPosition, timeout: .seconds(120))
             group.cancelAll()
         }
         await store.close()
