@@ -132,7 +132,7 @@ struct PostgresOpeningTests {
         let url = try PostgresTestServer.url()
         let other =
             url.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-            + "/no_such_database"
+            + "/no_such_database?connect_timeout=60"  // the busy test machine may take seconds to connect
         await #expect {
             _ = try await PostgresEventStore.connect(try PostgresStoreConfiguration(url: other))
         } throws: { error in
