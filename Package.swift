@@ -37,11 +37,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(
             name: "Evident",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -166,7 +169,8 @@ let package = Package(
         .testTarget(
             name: "EvidentPostgresTests",
             dependencies: [
-                "Evident", "EvidentPostgres", "EvidentSQLite", "EvidentTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Evident", "EvidentPostgres", "EvidentSQLite", "EvidentTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures

@@ -73,7 +73,7 @@ public final class APIKeys: Sendable {
         var record = keys.current.value[id]
         if record == nil { record = try await keys.refresh(force: true).value[id] }
         guard let record else { return nil }
-        return Self.constantTimeEqual(record.hash, SHA256.hexDigest(Array(key.utf8))) ? record.scope : nil
+        return Self.constantTimeEqual(record.hash, Hashing.sha256Hex(Array(key.utf8))) ? record.scope : nil
     }
 
     /// Compares two digests in a time that depends only on their length, so the time an answer takes says
@@ -99,7 +99,7 @@ public final class APIKeys: Sendable {
         let event = NewEvent(
             type: "key_was_created",
             data: [
-                "id": .string(id), "scope": .string(scope.rawValue), "hash": .string(SHA256.hexDigest(Array(key.utf8))),
+                "id": .string(id), "scope": .string(scope.rawValue), "hash": .string(Hashing.sha256Hex(Array(key.utf8))),
             ])
         let result = try await store.append([event], to: Self.stream)
         try await keys.refresh(force: true)

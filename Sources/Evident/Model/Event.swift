@@ -56,12 +56,19 @@ public struct NewEvent: Sendable, Hashable {
     /// The event's data.
     public var data: JSON
     public var metadata: EventMetadata
+    /// The personal values of ``data`` and their subject, for a ``PrivacyEventStore`` to encrypt; a store
+    /// that cannot encrypt refuses an event that has them rather than keep them in clear.
+    public var personalData: PersonalData?
 
-    public init(id: UUID = .timeOrdered(), type: String, data: JSON = [:], metadata: EventMetadata = EventMetadata()) {
+    public init(
+        id: UUID = .timeOrdered(), type: String, data: JSON = [:], metadata: EventMetadata = EventMetadata(),
+        personalData: PersonalData? = nil
+    ) {
         self.id = id
         self.type = type
         self.data = data
         self.metadata = metadata
+        self.personalData = personalData
     }
 }
 

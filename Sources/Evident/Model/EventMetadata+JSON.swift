@@ -49,11 +49,9 @@ extension RecordedEvent {
             "type": .string(type),
             "version": .int(version),
             "position": .int(Int(position)),
-            "recorded_at": .string(recordedAt.formatted(Self.timestampStyle)),
+            "recorded_at": .string(recordedAt.iso8601Milliseconds),
             "data": data,
             "metadata": metadata.json,
         ]
     }
-
-    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 }

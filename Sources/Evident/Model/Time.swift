@@ -19,6 +19,21 @@ extension Date {
         self.init(timeIntervalSince1970: Double(seconds) + 0.999)
     }
 
+    /// The instant's millisecond in ISO 8601, UTC: `2026-12-02T06:12:17.757Z`, as events show it.
+    public var iso8601Milliseconds: String {
+        // Formatting rounds down, and a whole millisecond is often a hair below itself in floating point.
+        Date(timeIntervalSince1970: (Double(unixMilliseconds) + 0.5) / 1_000).formatted(Self.millisecondStyle)
+    }
+
+    /// The instant that ``iso8601Milliseconds`` wrote; nil when `text` is not such a time.
+    public init?(iso8601Milliseconds text: String) {
+        guard let date = try? Self.millisecondStyle.parse(text) else { return nil }
+        // Rounded to the millisecond it was written with: parsing can land a hair below it.
+        self.init(unixMilliseconds: Int64((date.timeIntervalSince1970 * 1_000).rounded()))
+    }
+
+    private static let millisecondStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
     /// The instant rounded down to a whole millisecond, as a store records it.
     public var truncatedToMilliseconds: Date { Date(unixMilliseconds: unixMilliseconds) }
 }

@@ -19,6 +19,11 @@ public enum AppendValidation {
                 guard !event.type.isEmpty, event.type.utf8.count <= 200 else {
                     throw .invalidArgument("Event types must be 1 to 200 characters.")
                 }
+                guard event.personalData == nil else {
+                    throw .invalidArgument(
+                        "Event \(event.id) has personal data, which this store would keep in clear; append it "
+                            + "through a PrivacyEventStore, which encrypts it.")
+                }
                 guard ids.insert(event.id).inserted else {
                     throw EventStoreError(
                         code: .duplicateEventId, message: "Event id \(event.id) appears twice in one append.")

@@ -15,7 +15,7 @@ public struct Idempotency: Sendable, Hashable {
     /// The fingerprint of a request given as JSON: the SHA-256 of its canonical form (compact, keys sorted), so
     /// equal requests have equal fingerprints in every process.
     public static func fingerprint(of request: JSON) -> String {
-        SHA256.hexDigest(request.serialized())
+        Hashing.sha256Hex(request.serialized())
     }
 
     /// The key with the fingerprint of `appends` (see ``AppendValidation/fingerprint(_:)``).

@@ -14,6 +14,8 @@ public final class InMemoryEventStore: EventStore {
     private let watch = PositionWatch()
     /// The store's snapshots (see ``SnapshotStore``).
     let snapshots = InMemorySnapshotStore()
+    /// The store's data subjects' keys by subject hash (see ``SubjectKeyStore``).
+    let subjectKeys = Mutex<[String: SubjectKey]>([:])
     /// The most events a stream may hold; nil for no limit.
     public let maximumStreamLength: Int?
     private let clock: @Sendable () -> Date

@@ -35,7 +35,7 @@ public struct CompiledSpec: Sendable {
         let (aggregates, rules) = compiler.compileDocument(document)
         guard compiler.problems.isEmpty else { throw SpecValidationError(problems: compiler.problems) }
         self.document = body
-        self.contentHash = SHA256.hexDigest(body.serialized())
+        self.contentHash = Hashing.sha256Hex(body.serialized())
         self.aggregateTypes = aggregates
         self.limits = limits
         self.warnings = compiler.warnings

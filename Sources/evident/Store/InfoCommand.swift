@@ -17,14 +17,14 @@ struct InfoCommand: AsyncParsableCommand {
         if store.json {
             var object: [String: JSON] = ["stream": .string(stream.description), "length": .int(info?.length ?? 0)]
             if let info {
-                object["created_at"] = .string(info.createdAt.formatted(Output.timestampStyle))
-                object["updated_at"] = .string(info.updatedAt.formatted(Output.timestampStyle))
+                object["created_at"] = .string(info.createdAt.iso8601Milliseconds)
+                object["updated_at"] = .string(info.updatedAt.iso8601Milliseconds)
             }
             Output.line(.object(object))
         } else if let info {
             Output.line(
-                "\(stream): \(info.length) events, first at \(info.createdAt.formatted(Output.timestampStyle)), "
-                    + "last at \(info.updatedAt.formatted(Output.timestampStyle))")
+                "\(stream): \(info.length) events, first at \(info.createdAt.iso8601Milliseconds), "
+                    + "last at \(info.updatedAt.iso8601Milliseconds)")
         } else {
             Output.line("\(stream): no events")
         }

@@ -63,8 +63,8 @@ struct StateCommand: AsyncParsableCommand {
         }
         var summary = "\(state.stream) length \(state.length)"
         if let created = state.createdAt, let updated = state.updatedAt {
-            summary += ", created \(created.formatted(Output.timestampStyle))"
-            summary += ", updated \(updated.formatted(Output.timestampStyle))"
+            summary += ", created \(created.iso8601Milliseconds)"
+            summary += ", updated \(updated.iso8601Milliseconds)"
         }
         Output.line(summary)
         for error in state.errors {

@@ -93,12 +93,10 @@ enum Output {
         FileHandle.standardOutput.write(Data(bytes))
     }
 
-    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-
     /// One line of text for an event.
     static func text(_ event: RecordedEvent, showStream: Bool) -> String {
         let stream = showStream ? "\(event.stream) " : ""
-        return "\(event.position)  \(stream)v\(event.version)  \(event.recordedAt.formatted(timestampStyle))  "
+        return "\(event.position)  \(stream)v\(event.version)  \(event.recordedAt.iso8601Milliseconds)  "
             + "\(event.type)  \(event.data.serializedString())"
     }
 }
