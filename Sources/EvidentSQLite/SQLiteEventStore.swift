@@ -64,6 +64,9 @@ public final class SQLiteEventStore: EventStore {
                 try pool.writeWithoutTransaction { db in
                     // GRDB sets NORMAL for WAL; FULL makes every commit durable on power loss.
                     try db.execute(sql: "PRAGMA synchronous = FULL")
+                    // Deleted and moved cells are zeroed, so no stale copy of a destroyed subject key stays in
+                    // the file's free space.
+                    try db.execute(sql: "PRAGMA secure_delete = ON")
                 }
             }
             let head = try pool.read { db in try Self.head(db) }

@@ -48,6 +48,20 @@ enum Schema {
         Migration(identifier: "v2: snapshots, projection checkpoints, parked events") { db in
             try LibrarySchema.create(db)
         },
+        Migration(identifier: "v3: data subject keys") { db in
+            // Keyed by the subject's hash: the id itself is never stored.
+            try db.execute(
+                sql: """
+                    CREATE TABLE evident_subject_keys (
+                        subject_hash TEXT PRIMARY KEY,
+                        key_id TEXT NOT NULL UNIQUE,
+                        material BLOB,
+                        created_at INTEGER NOT NULL,
+                        forgotten_at INTEGER,
+                        receipt_position INTEGER
+                    ) WITHOUT ROWID;
+                    """)
+        },
     ]
 
     /// Whether `table` is one of Evident's: its own tables all start with `evident_`.

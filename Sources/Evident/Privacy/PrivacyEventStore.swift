@@ -23,6 +23,11 @@ public struct PrivacyEventStore: EventStore {
     /// The system stream that forgettings' receipts are appended to.
     public static var receiptsStream: StreamName { try! StreamName(category: "$privacy", id: "receipts") }
 
+    /// What stores keep instead of a subject's id: the hex SHA-256 of `evident-subject:` and the id.
+    public static func subjectHash(_ subject: String) -> String {
+        PersonalDataCipher.subjectHash(subject)
+    }
+
     /// `masterKey` wraps the subjects' keys in `base`; without one they are stored as they are.
     public init(
         _ base: any EventStore & SubjectKeyStore, masterKey: MasterKey? = nil,

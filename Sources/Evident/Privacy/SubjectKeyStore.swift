@@ -27,6 +27,13 @@ public struct SubjectKey: Sendable, Hashable {
     }
 }
 
+extension SubjectKey {
+    /// The text every stored event encrypted with key `id` has in its metadata, for stores to find them with.
+    public static func metadataText(keyID id: UUID) -> String {
+        "\"key\":\"\(id.uuidString.lowercased())\""
+    }
+}
+
 /// Where a store keeps its data subjects' keys: a table of their own, in the same database as the events, so
 /// that destroying a key makes the subject's personal values unreadable everywhere the store is read. Every
 /// store implements it and passes `SubjectKeyContract`.
