@@ -76,6 +76,19 @@ struct PostgresSchema: Sendable {
                     PRIMARY KEY (consumer, position)
                 );
                 """),
+        Migration(
+            identifier: "v3: data subject keys",
+            // Keyed by the subject's hash: the id itself is never stored.
+            sql: """
+                CREATE TABLE {s}.subject_keys (
+                    subject_hash text PRIMARY KEY,
+                    key_id uuid NOT NULL UNIQUE,
+                    material bytea,
+                    created_at bigint NOT NULL,
+                    forgotten_at bigint,
+                    receipt_position bigint
+                );
+                """),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).

@@ -1,0 +1,104 @@
+public import Evident
+public import Foundation
+import NIOCore
+import PostgresNIO
+
+/// Subject keys live in `<schema>.subject_keys`. Destroying one clears it and rewrites the table
+/// (`VACUUM FULL`), so no dead copy of the key stays in the table's files; PostgreSQL's WAL and base backups
+/// still hold it until they are recycled, which is what the master key is for (docs/privacy.md).
+extension PostgresEventStore: SubjectKeyStore {
+    private static let keyColumns = "subject_hash, key_id, material, created_at, forgotten_at, receipt_position"
+
+    public func subjectKey(subjectHash: String) async throws -> SubjectKey? {
+        try await keys(
+            PostgresQuery(
+                unsafeSQL: schema.qualify("SELECT \(Self.keyColumns) FROM {s}.subject_keys WHERE subject_hash = $1"),
+                binds: bindings(subjectHash))
+        ).first
+    }
+
+    public func insertSubjectKey(_ key: SubjectKey) async throws -> SubjectKey {
+        guard let material = key.material else {
+            throw EventStoreError.invalidArgument("A new subject key needs its material.")
+        }
+        // The insert, or the key another writer inserted first, in one statement.
+        let query = PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                WITH inserted AS (
+                    INSERT INTO {s}.subject_keys (subject_hash, key_id, material, created_at) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (subject_hash) DO NOTHING RETURNING \(Self.keyColumns)
+                )
+                SELECT \(Self.keyColumns) FROM inserted
+                UNION ALL SELECT \(Self.keyColumns) FROM {s}.subject_keys WHERE subject_hash = $1
+                """),
+            binds: bindings(key.subjectHash, key.id, ByteBuffer(bytes: material), key.createdAt.unixMilliseconds))
+        return try await keys(query).first ?? key
+    }
+
+    public func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey] {
+        let found = try await keys(
+            PostgresQuery(
+                unsafeSQL: schema.qualify("SELECT \(Self.keyColumns) FROM {s}.subject_keys WHERE key_id = ANY($1)"),
+                binds: bindings(Array(ids))))
+        return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+    }
+
+    public func destroySubjectKey(subjectHash: String, at date: Date) async throws -> Bool {
+        let update = PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                UPDATE {s}.subject_keys SET material = NULL, forgotten_at = $1
+                WHERE subject_hash = $2 AND material IS NOT NULL RETURNING key_id
+                """), binds: bindings(date.unixMilliseconds, subjectHash))
+        let vacuum = PostgresQuery(unsafeSQL: schema.qualify("VACUUM FULL {s}.subject_keys"))
+        return try await withConnection { [logger] connection in
+            let destroyed = try await connection.query(update, logger: logger).decode(UUID.self).first { _ in true }
+            // Outside any transaction, as VACUUM must be; also after an interrupted call, which destroyed the key
+            // but may not have rewritten the table.
+            _ = try await connection.query(vacuum, logger: logger)
+            return destroyed != nil
+        }
+    }
+
+    public func recordReceipt(subjectHash: String, position: Int64) async throws {
+        let query = PostgresQuery(
+            unsafeSQL: schema.qualify("UPDATE {s}.subject_keys SET receipt_position = $1 WHERE subject_hash = $2"),
+            binds: bindings(position, subjectHash))
+        try await withConnection { [logger] connection in _ = try await connection.query(query, logger: logger) }
+    }
+
+    public func eventsEncrypted(withKey id: UUID) async throws -> (count: Int, streams: [StreamName]) {
+        let query = PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                SELECT stream, count(*) FROM {s}.events WHERE strpos(metadata, $1) > 0
+                GROUP BY stream ORDER BY stream COLLATE "C"
+                """), binds: bindings(SubjectKey.metadataText(keyID: id)))
+        let rows = try await withConnection { [logger] connection in
+            var rows: [(String, Int)] = []
+            for try await row in try await connection.query(query, logger: logger).decode((String, Int).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        return (rows.reduce(0) { $0 + $1.1 }, rows.map { StreamName(trustedName: $0.0) })
+    }
+
+    private func keys(_ query: PostgresQuery) async throws -> [SubjectKey] {
+        try await withConnection { [logger] connection in
+            var keys: [SubjectKey] = []
+            let rows = try await connection.query(query, logger: logger)
+                .decode((String, UUID, ByteBuffer?, Int64, Int64?, Int64?).self)
+            for try await (hash, id, material, created, forgotten, receipt) in rows {
+                keys.append(
+                    SubjectKey(
+                        subjectHash: hash, id: id, material: material.map { Array($0.readableBytesView) },
+                        createdAt: Date(unixMilliseconds: created),
+                        forgottenAt: forgotten.map(Date.init(unixMilliseconds:)),
+                        receiptPosition: receipt))
+            }
+            return keys
+        }
+    }
+}
