@@ -104,6 +104,31 @@ extension SQLiteEventStore: SubjectKeyStore {
         }
     }
 
+    public func subjectKeys(after subjectHash: String?, limit: Int) async throws -> [SubjectKey] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.keyColumns) FROM evident_subject_keys WHERE subject_hash > ?
+                    ORDER BY subject_hash LIMIT ?
+                    """, arguments: [subjectHash ?? "", limit]
+            ).map(Self.subjectKey)
+        }
+    }
+
+    public func importSubjectKeys(_ keys: [SubjectKey]) async throws {
+        try await write { db in
+            for key in keys {
+                try db.execute(
+                    sql: "INSERT INTO evident_subject_keys (\(Self.keyColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        key.subjectHash, key.id.uuidString.lowercased(), key.material.map { Data($0) },
+                        key.createdAt.unixMilliseconds, key.forgottenAt?.unixMilliseconds, key.receiptPosition,
+                    ])
+            }
+        }
+    }
+
     private static func subjectKey(_ row: Row) throws -> SubjectKey {
         guard let id = UUID(uuidString: row[1]) else {
             throw EventStoreError(code: .storageFailure, message: "A subject key's id is damaged: \(row[1] as String).")

@@ -5,10 +5,11 @@ import Foundation
 public enum StoreCopyFixture {
     /// What ``fill(_:)`` writes.
     public static let counts = StoreCopy.Counts(
-        events: 40, idempotencyKeys: 3, snapshots: 2, checkpoints: 2, parkedEvents: 1)
+        events: 43, idempotencyKeys: 3, snapshots: 2, checkpoints: 2, parkedEvents: 1, subjectKeys: 2)
 
-    /// Writes 40 events over 5 streams (3 of them with idempotency keys), 2 snapshots, 2 checkpoints and a
-    /// parked event into an empty store.
+    /// Writes 40 events over 5 streams (3 of them with idempotency keys), 2 snapshots, 2 checkpoints, a
+    /// parked event, and the personal data of two subjects (one of them forgotten, with its receipt) into an
+    /// empty store.
     public static func fill(_ store: any CopyableStore) async throws {
         for index in 0..<37 {
             try await store.append(
@@ -32,5 +33,15 @@ public enum StoreCopyFixture {
                 consumer: "mailer", position: parked.position, eventId: parked.id, stream: parked.stream,
                 eventType: parked.type, error: "smtp down", attempts: 3,
                 parkedAt: Date(unixMilliseconds: 1_700_000_000_000)))
+        let privacy = PrivacyEventStore(store)
+        for subject in ["customer-1", "customer-2"] {
+            try await privacy.append(
+                [
+                    NewEvent(
+                        type: "was_registered", data: ["email": .string("\(subject)@example.com")],
+                        personalData: PersonalData(subject: subject, fields: [PersonalField(path: ["email"])]))
+                ], to: try StreamName("customer:\(subject)"))
+        }
+        _ = try await privacy.forget(subject: "customer-2", reason: "asked to")
     }
 }

@@ -3,7 +3,7 @@ public import Foundation
 /// A store whose whole content can be read and written as it is, for ``StoreCopy`` (`evident copy`): events
 /// with their ids, positions, versions and times; idempotency keys; snapshots; checkpoints and parked events.
 /// The stored spec and API keys are events of system streams, so they travel with the log.
-public protocol CopyableStore: EventStore, SnapshotStore, CheckpointStore {
+public protocol CopyableStore: EventStore, SnapshotStore, CheckpointStore, SubjectKeyStore {
     /// Appends `events` exactly as they are. They must continue the log: the first one's position is the head
     /// plus one, and positions and each stream's versions follow on without holes.
     func importEvents(_ events: [RecordedEvent]) async throws
@@ -15,6 +15,10 @@ public protocol CopyableStore: EventStore, SnapshotStore, CheckpointStore {
     func snapshots(after stream: String?, limit: Int) async throws -> [Snapshot]
     /// Every consumer with a checkpoint, and its position, in name order.
     func checkpoints() async throws -> [(consumer: String, position: Int64)]
+    /// Up to `limit` subject keys with a subject hash after `subjectHash` (all when nil), in hash order.
+    func subjectKeys(after subjectHash: String?, limit: Int) async throws -> [SubjectKey]
+    /// Stores `keys` as they are, destroyed ones included.
+    func importSubjectKeys(_ keys: [SubjectKey]) async throws
 }
 
 /// What a store keeps of an append made with an idempotency key.
@@ -42,15 +46,19 @@ public enum StoreCopy {
         public var snapshots = 0
         public var checkpoints = 0
         public var parkedEvents = 0
+        /// Data subjects' keys, destroyed ones included.
+        public var subjectKeys = 0
 
         public init(
-            events: Int = 0, idempotencyKeys: Int = 0, snapshots: Int = 0, checkpoints: Int = 0, parkedEvents: Int = 0
+            events: Int = 0, idempotencyKeys: Int = 0, snapshots: Int = 0, checkpoints: Int = 0, parkedEvents: Int = 0,
+            subjectKeys: Int = 0
         ) {
             self.events = events
             self.idempotencyKeys = idempotencyKeys
             self.snapshots = snapshots
             self.checkpoints = checkpoints
             self.parkedEvents = parkedEvents
+            self.subjectKeys = subjectKeys
         }
     }
 
@@ -93,6 +101,11 @@ public enum StoreCopy {
             }
             counts.checkpoints += 1
         }
+        try await forEachPage({ try await source.subjectKeys(after: $0, limit: pageSize) }, cursor: \.subjectHash) {
+            page, _ in
+            try await target.importSubjectKeys(page)
+            counts.subjectKeys += page.count
+        }
         try await compare(source, target, pageSize: pageSize)
         return counts
     }
@@ -123,6 +136,12 @@ public enum StoreCopy {
         ) { expected, after in
             guard try await target.snapshots(after: after, limit: pageSize) == expected else {
                 throw differ("the snapshots after \(after ?? "the first")")
+            }
+        }
+        try await forEachPage({ try await source.subjectKeys(after: $0, limit: pageSize) }, cursor: \.subjectHash) {
+            expected, after in
+            guard try await target.subjectKeys(after: after, limit: pageSize) == expected else {
+                throw differ("the data subjects' keys after \(after ?? "the first")")
             }
         }
         // Both ends: a target with more than the source differs too.

@@ -85,6 +85,36 @@ extension PostgresEventStore: SubjectKeyStore {
         return (rows.reduce(0) { $0 + $1.1 }, rows.map { StreamName(trustedName: $0.0) })
     }
 
+    public func subjectKeys(after subjectHash: String?, limit: Int) async throws -> [SubjectKey] {
+        try await keys(
+            PostgresQuery(
+                unsafeSQL: schema.qualify(
+                    """
+                    SELECT \(Self.keyColumns) FROM {s}.subject_keys WHERE subject_hash > $1
+                    ORDER BY subject_hash COLLATE "C" LIMIT $2
+                    """), binds: bindings(subjectHash ?? "", limit)))
+    }
+
+    public func importSubjectKeys(_ keys: [SubjectKey]) async throws {
+        guard !keys.isEmpty else { return }
+        // One statement: the columns as arrays, NULLs kept (-1 stands for none in the numeric columns).
+        let query = PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                INSERT INTO {s}.subject_keys (\(Self.keyColumns))
+                SELECT hash, id, CASE WHEN material = '' THEN NULL ELSE decode(material, 'hex') END, created,
+                    NULLIF(forgotten, -1), NULLIF(receipt, -1)
+                FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+                    AS k(hash, id, material, created, forgotten, receipt)
+                """),
+            binds: bindings(
+                keys.map(\.subjectHash), keys.map(\.id),
+                keys.map { $0.material.map { $0.map { String(format: "%02x", $0) }.joined() } ?? "" },
+                keys.map(\.createdAt.unixMilliseconds), keys.map { $0.forgottenAt?.unixMilliseconds ?? -1 },
+                keys.map { $0.receiptPosition ?? -1 }))
+        try await withConnection { [logger] connection in _ = try await connection.query(query, logger: logger) }
+    }
+
     private func keys(_ query: PostgresQuery) async throws -> [SubjectKey] {
         try await withConnection { [logger] connection in
             var keys: [SubjectKey] = []

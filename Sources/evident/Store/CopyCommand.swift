@@ -58,12 +58,13 @@ struct CopyCommand: AsyncParsableCommand {
             Output.line([
                 "events": .int(counts.events), "idempotency_keys": .int(counts.idempotencyKeys),
                 "snapshots": .int(counts.snapshots), "checkpoints": .int(counts.checkpoints),
-                "parked_events": .int(counts.parkedEvents),
+                "parked_events": .int(counts.parkedEvents), "subject_keys": .int(counts.subjectKeys),
             ])
         } else {
             Output.line(
                 "Copied \(counts.events) events, \(counts.idempotencyKeys) idempotency keys, \(counts.snapshots) "
-                    + "snapshots, \(counts.checkpoints) checkpoints and \(counts.parkedEvents) parked events from "
+                    + "snapshots, \(counts.checkpoints) checkpoints, \(counts.parkedEvents) parked events and "
+                    + "\(counts.subjectKeys) data subjects' keys from "
                     + "\(source) to \(target); both stores hold the same.")
         }
     }
