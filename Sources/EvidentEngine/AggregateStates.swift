@@ -45,6 +45,9 @@ final class AggregateStates: Sendable {
     static let pageSize = 1_000
 
     private let entries: Mutex<LRUCache<StreamName, Entry>>
+    /// When the states of streams that held a forgotten subject's values were dropped: a fold of one of them
+    /// that started before may have read those values, and is not cached.
+    private let dropped = Mutex<[StreamName: ContinuousClock.Instant]>([:])
     private let metrics: EngineMetrics
 
     /// `capacityBytes`: the most bytes of serialized state the cache holds.
@@ -67,7 +70,24 @@ final class AggregateStates: Sendable {
         metrics.cacheLookup(hit: known != nil)
         let folded = try await fold(stream, in: store, type: type, onto: known ?? Folded())
         if let known, known.result.version == folded.result.version { return known }
+        if let dropped = dropped.withLock({ $0[stream] }), dropped >= start {
+            _ = try Self.size(of: folded, stream, limits: type.limits)
+            return folded
+        }
         return try remember(stream, folded, specHash: specHash, limits: type.limits)
+    }
+
+    /// Drops the cached states of `streams`, which held the personal values of a subject just forgotten.
+    func drop(_ streams: [StreamName]) {
+        let now = ContinuousClock.now
+        entries.withLock { entries in
+            for stream in streams { entries.remove(stream) }
+        }
+        dropped.withLock { dropped in
+            // No fold runs for a minute (the request deadlines are far shorter), so older marks can go.
+            dropped = dropped.filter { now - $0.value < .seconds(60) }
+            for stream in streams { dropped[stream] = now }
+        }
     }
 
     /// The state of `stream` up to a version or an instant, as `store` holds it; never cached.

@@ -16,6 +16,8 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         case implicationTargetsWrittenAggregate
         /// Another writer stored a spec version after this one was read.
         case specChanged
+        /// Personal data needs a store that encrypts it, and this engine has none.
+        case privacyUnavailable
     }
 
     public var code: Code

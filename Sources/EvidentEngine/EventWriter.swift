@@ -91,7 +91,7 @@ struct EventWriter: Sendable {
         }
 
         let appends = try makeAppends(
-            stream: stream, main: checked.map(\.event), implied: implied, concurrency: request.concurrency,
+            spec: spec, stream: stream, main: checked.map(\.event), implied: implied, concurrency: request.concurrency,
             mainLength: before.version)
         let start = ContinuousClock.now
         let results = try await store.append(appends, idempotency: idempotency)
@@ -105,7 +105,7 @@ struct EventWriter: Sendable {
     /// One append per stream: the request's stream first, then each implied stream with the length it had
     /// when its state was read.
     private func makeAppends(
-        stream: StreamName, main: [SpecEvent], implied: [PlannedEvent], concurrency: WriteRequest.Concurrency,
+        spec: CompiledSpec, stream: StreamName, main: [SpecEvent], implied: [PlannedEvent], concurrency: WriteRequest.Concurrency,
         mainLength: Int
     ) throws -> [StreamAppend] {
         let expected: ExpectedVersion =
@@ -114,7 +114,12 @@ struct EventWriter: Sendable {
             case .expectedLength(let length): .exact(length)
             case .disabled: .any
             }
-        var appends = [StreamAppend(stream: stream, events: main.map(newEvent), expectedVersion: expected)]
+        func newEvent(_ event: SpecEvent) throws -> NewEvent {
+            NewEvent(
+                type: event.type, data: event.data, metadata: event.metadata,
+                personalData: try spec.requireAggregateType(event.aggregateType).personalData(of: event))
+        }
+        var appends = [StreamAppend(stream: stream, events: try main.map(newEvent), expectedVersion: expected)]
         var index: [StreamName: Int] = [stream: 0]
         for planned in implied {
             let event = planned.event
@@ -126,17 +131,14 @@ struct EventWriter: Sendable {
                         "An implication of this write targets the aggregate being written (\(target)); "
                             + "emit a separate event from its handler instead.")
                 }
-                appends[position].events.append(newEvent(event))
+                appends[position].events.append(try newEvent(event))
             } else {
                 index[target] = appends.count
                 appends.append(
-                    StreamAppend(stream: target, events: [newEvent(event)], expectedVersion: .exact(event.version - 1)))
+                    StreamAppend(
+                        stream: target, events: [try newEvent(event)], expectedVersion: .exact(event.version - 1)))
             }
         }
         return appends
-    }
-
-    private func newEvent(_ event: SpecEvent) -> NewEvent {
-        NewEvent(type: event.type, data: event.data, metadata: event.metadata)
     }
 }

@@ -128,6 +128,8 @@ public final class SpecEngine: Sendable {
     public let keys: APIKeys
     let specs: SpecStore
     let states: AggregateStates
+    /// The receipts of forgettings, on this node or another: each drops the cached states it names.
+    private let receipts: SystemStreamFollower<Void>
     private let writer: EventWriter
     let logger: Logger
 
@@ -147,7 +149,14 @@ public final class SpecEngine: Sendable {
         specs = SpecStore(
             store: store, limits: configuration.specLimits, refreshInterval: configuration.specRefreshInterval)
         keys = APIKeys(store: store)
-        states = AggregateStates(capacityBytes: configuration.stateCacheBytes, metrics: metrics)
+        let states = AggregateStates(capacityBytes: configuration.stateCacheBytes, metrics: metrics)
+        self.states = states
+        receipts = SystemStreamFollower(
+            store: store, stream: PrivacyEventStore.receiptsStream, interval: configuration.specRefreshInterval,
+            initial: ()
+        ) { _, event in
+            if let receipt = try? ForgettingReceipt(event: event) { states.drop(receipt.streams) }
+        }
         writer = EventWriter(store: store, states: states, metrics: metrics, clock: configuration.clock)
     }
 
@@ -186,7 +195,8 @@ public final class SpecEngine: Sendable {
     /// Checks and appends a write, with its implied events; an idempotent retry returns the first result.
     @discardableResult
     public func write(_ request: WriteRequest) async throws -> WriteOutcome {
-        try await writer.write(request, spec: try await specs.current())
+        try await receipts.refresh()
+        return try await writer.write(request, spec: try await specs.current())
     }
 
     // MARK: Reading
@@ -253,6 +263,7 @@ public final class SpecEngine: Sendable {
     /// The spec in force, the aggregate type and the stream that `type` and `id` name.
     private func resolve(_ type: String, _ id: String) async throws -> (SpecVersion, CompiledAggregateType, StreamName)
     {
+        try await receipts.refresh()
         let current = try await specs.current()
         let compiled = try current.spec.requireAggregateType(type)
         let stream = try StreamName(category: compiled.name, id: try current.spec.normalizedIdentifier(id))

@@ -58,6 +58,7 @@ struct SQLiteOpeningTests {
             #expect(
                 migrations == [
                     "v1: events and idempotency keys", "v2: snapshots, projection checkpoints, parked events",
+                    "v3: data subject keys",
                 ])
         }
     }

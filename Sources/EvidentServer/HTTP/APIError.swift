@@ -57,6 +57,7 @@ extension APIError {
             case .invalidMetadata, .implicationTargetsWrittenAggregate: .unprocessableContent
             case .aggregateNotFound: .notFound
             case .specChanged: .conflict
+            case .privacyUnavailable: .notImplemented
             }
         self.init(status, error.message, details: details)
     }

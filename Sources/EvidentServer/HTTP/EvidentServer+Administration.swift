@@ -82,6 +82,45 @@ extension EvidentServer {
                         + "with `evident keys revoke --force \(id)`.")
             }
         }
+
+        routes.on(.delete, "/_subjects/:id") { request, context in
+            let subject = try context.parameter("id")
+            guard let receipt = try await engine.forget(subject: subject, reason: request.uri.queryParameters.get("reason"))
+            else {
+                throw APIError(.notFound, "No personal data of subject '\(subject)' is stored, or it was forgotten already.")
+            }
+            return Response.written(["receipt": receipt.apiJSON], position: receipt.event?.position ?? 0, status: .ok)
+        }
+
+        routes.on(.get, "/_subjects/:id") { _, context in
+            let subject = try context.parameter("id")
+            var body: [String: JSON] = ["subject_hash": .string(PrivacyEventStore.subjectHash(subject))]
+            switch try await engine.status(ofSubject: subject) {
+            case .unknown:
+                body["status"] = "unknown"
+                body["events"] = 0
+            case .live(let events, let streams):
+                body["status"] = "live"
+                body["events"] = .int(events)
+                body["streams"] = .array(streams.map { .string($0.description) })
+            case .forgotten(let receipt):
+                body["status"] = "forgotten"
+                body["receipt"] = receipt?.apiJSON ?? .null
+            }
+            return Response.ok(body)
+        }
+    }
+}
+
+extension ForgettingReceipt {
+    /// The receipt as the API shows it: its data, and where its event is.
+    var apiJSON: JSON {
+        var object = json.object ?? [:]
+        if let event {
+            object["position"] = .int(Int(event.position))
+            object["stream"] = .string(event.stream.description)
+        }
+        return .object(object)
     }
 }
 

@@ -23,7 +23,7 @@ struct SpecCompiler {
     static let topLevelKeys = [
         "aggregate_types", "agent_types", "target_types", "singletons", "modules", "assert_formats", "$comment",
     ]
-    static let eventKeys = ["schema", "handler", "requires", "implications", "$comment"]
+    static let eventKeys = ["schema", "handler", "requires", "implications", "data_subject", "$comment"]
 
     init(limits: SpecLimits = .standard) {
         self.limits = limits
@@ -182,9 +182,10 @@ struct SpecCompiler {
             report(path, "an aggregate type must be an object with 'events'")
             return nil
         }
-        for key in members.keys.sorted() where key != "events" && key != "$comment" {
-            report(path.key(key), "unknown key '\(key)'; an aggregate type holds 'events'")
+        for key in members.keys.sorted() where !["events", "data_subject", "$comment"].contains(key) {
+            report(path.key(key), "unknown key '\(key)'; an aggregate type holds 'events' and 'data_subject'")
         }
+        let subject = members["data_subject"].map { ($0, path.key("data_subject")) }
         let eventsPath = path.key("events")
         guard case .object(let events)? = members["events"] else {
             report(
@@ -198,14 +199,16 @@ struct SpecCompiler {
         for eventName in events.keys.sorted() {
             let eventPath = eventsPath.key(eventName)
             checkName(eventName, at: eventPath, kind: "event")
-            if let definition = compileEvent(eventName, events[eventName]!, at: eventPath) {
+            if let definition = compileEvent(eventName, events[eventName]!, at: eventPath, dataSubject: subject) {
                 definitions[eventName] = definition
             }
         }
         return CompiledAggregateType(name: name, events: definitions, rules: rules, limits: limits)
     }
 
-    private mutating func compileEvent(_ name: String, _ json: JSON, at path: SpecPath) -> EventDefinition? {
+    private mutating func compileEvent(
+        _ name: String, _ json: JSON, at path: SpecPath, dataSubject: (text: JSON, path: SpecPath)?
+    ) -> EventDefinition? {
         guard case .object(let members) = json else {
             report(path, "an event must be an object with 'schema' and 'handler'")
             return nil
@@ -213,7 +216,8 @@ struct SpecCompiler {
         for key in members.keys.sorted() where !Self.eventKeys.contains(key) {
             report(
                 path.key(key),
-                "unknown key '\(key)'; an event holds schema, handler, and optionally requires and implications")
+                "unknown key '\(key)'; an event holds schema, handler, and optionally requires, implications and "
+                    + "data_subject")
         }
         variableCount = 0
         let scope = VariableScope()
@@ -250,9 +254,14 @@ struct SpecCompiler {
         if let implicationsJSON = members["implications"] {
             implications = compileImplications(implicationsJSON, at: path.key("implications"))
         }
+        let personalData = members["schema"].flatMap { schemaJSON in
+            compilePersonalData(
+                schema: schemaJSON, subject: members["data_subject"].map { ($0, path.key("data_subject")) } ?? dataSubject,
+                at: path)
+        }
         guard let schema else { return nil }
         return EventDefinition(
             name: name, path: path.description, schema: schema, handler: handler, requires: requires,
-            implications: implications, variableCount: variableCount)
+            implications: implications, personalData: personalData, variableCount: variableCount)
     }
 }

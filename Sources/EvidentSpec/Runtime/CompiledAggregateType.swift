@@ -30,6 +30,14 @@ public struct CompiledAggregateType: Sendable {
     /// The event types this aggregate type declares, sorted.
     public var eventTypes: [String] { events.keys.sorted() }
 
+    /// The personal values of `event` (its schema's `x-personal` properties that it holds) and their data
+    /// subject, for a ``PrivacyEventStore`` to encrypt; nil when it holds none. Fails when the subject's reference
+    /// does not give a non-empty string.
+    public func personalData(of event: SpecEvent) throws(SpecError) -> PersonalData? {
+        let definition = try definition(of: event.type)
+        return try definition.personalData?.personalData(of: event, path: definition.path)
+    }
+
     /// The state of an aggregate with no events.
     public static var initialState: JSON { .object([:]) }
 

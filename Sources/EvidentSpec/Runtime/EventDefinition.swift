@@ -9,6 +9,8 @@ final class EventDefinition: Sendable {
     let handler: [CompiledOp]
     let requires: CompiledPredicate?
     let implications: [CompiledImplication]
+    /// Its personal values and their subject; nil when its schema marks none.
+    let personalData: PersonalDataRule?
     /// The variable slots its evaluation context needs.
     let variableCount: Int
 
@@ -17,7 +19,7 @@ final class EventDefinition: Sendable {
 
     init(
         name: String, path: String, schema: JSONSchema, handler: [CompiledOp], requires: CompiledPredicate?,
-        implications: [CompiledImplication], variableCount: Int
+        implications: [CompiledImplication], personalData: PersonalDataRule?, variableCount: Int
     ) {
         self.name = name
         self.path = path
@@ -25,6 +27,7 @@ final class EventDefinition: Sendable {
         self.handler = handler
         self.requires = requires
         self.implications = implications
+        self.personalData = personalData
         self.variableCount = variableCount
         self.isAtomic = handler.count <= 1 && handler.allSatisfy(\.isAtomic)
     }
