@@ -99,7 +99,8 @@ public final class APIKeys: Sendable {
         let event = NewEvent(
             type: "key_was_created",
             data: [
-                "id": .string(id), "scope": .string(scope.rawValue), "hash": .string(Hashing.sha256Hex(Array(key.utf8))),
+                "id": .string(id), "scope": .string(scope.rawValue),
+                "hash": .string(Hashing.sha256Hex(Array(key.utf8))),
             ])
         let result = try await store.append([event], to: Self.stream)
         try await keys.refresh(force: true)

@@ -105,7 +105,8 @@ struct EventWriter: Sendable {
     /// One append per stream: the request's stream first, then each implied stream with the length it had
     /// when its state was read.
     private func makeAppends(
-        spec: CompiledSpec, stream: StreamName, main: [SpecEvent], implied: [PlannedEvent], concurrency: WriteRequest.Concurrency,
+        spec: CompiledSpec, stream: StreamName, main: [SpecEvent], implied: [PlannedEvent],
+        concurrency: WriteRequest.Concurrency,
         mainLength: Int
     ) throws -> [StreamAppend] {
         let expected: ExpectedVersion =

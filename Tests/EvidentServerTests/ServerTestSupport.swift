@@ -19,7 +19,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static var all: [StoreKind] { PostgresTestServer.isEnabled ? allCases : [.sqlite] }
     var testDescription: String { rawValue }
 
-    /// A fresh, empty store, and what closes it.
+    /// A fresh, empty store that encrypts personal data, as `evident serve` opens it, and what closes it.
     func open(maximumStreamLength: Int?, directory: TemporaryDirectory) async throws -> (
         any EventStore, @Sendable () async -> Void
     ) {
@@ -28,13 +28,13 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
             var configuration = SQLiteEventStoreConfiguration()
             configuration.maximumStreamLength = maximumStreamLength
             let store = try SQLiteEventStore(path: directory.file("evident.sqlite"), configuration: configuration)
-            return (store, { await store.close() })
+            return (PrivacyEventStore(store), { await store.close() })
         case .postgres:
             var configuration = try PostgresStoreConfiguration(url: PostgresTestServer.freshURL(prefix: "server"))
             configuration.maximumStreamLength = maximumStreamLength
             configuration.maximumConnections = 4
             let store = try await PostgresEventStore.connect(configuration)
-            return (store, { await store.close() })
+            return (PrivacyEventStore(store), { await store.close() })
         }
     }
 }

@@ -3,7 +3,7 @@ public import Foundation
 
 /// The key that wraps every data subject's key before it is stored: 32 bytes, given as 64 hex digits or as
 /// base64. Without one, subjects' keys are stored as they are, and the key table is as sensitive as the data.
-public struct MasterKey: Sendable {
+public struct MasterKey: Sendable, CustomStringConvertible {
     let key: SymmetricKey
 
     /// Reads a master key from its text: 64 hex digits, or the base64 of 32 bytes (surrounding white space
@@ -26,6 +26,9 @@ public struct MasterKey: Sendable {
         }
         key = SymmetricKey(data: bytes)
     }
+
+    /// Never the key.
+    public var description: String { "MasterKey(…)" }
 }
 
 /// Encrypts and decrypts personal values with their subject's key (AES-256-GCM). Each value is sealed with a

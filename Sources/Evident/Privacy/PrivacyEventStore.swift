@@ -14,7 +14,7 @@ public import Foundation
 /// ```swift
 /// let store = PrivacyEventStore(try SQLiteEventStore(path: "shop.sqlite"), masterKey: try MasterKey(text: key))
 /// ```
-public struct PrivacyEventStore: EventStore {
+public struct PrivacyEventStore: EventStore, CustomStringConvertible {
     /// The store the encrypted events are kept in.
     public let base: any EventStore & SubjectKeyStore
     let cipher: PersonalDataCipher
@@ -37,6 +37,9 @@ public struct PrivacyEventStore: EventStore {
         self.cipher = PersonalDataCipher(masterKey: masterKey)
         self.clock = clock
     }
+
+    /// The base store's description (never a key).
+    public var description: String { "\(base)" }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
         var keys: [String: (id: UUID, key: SymmetricKey)] = [:]

@@ -85,9 +85,12 @@ extension EvidentServer {
 
         routes.on(.delete, "/_subjects/:id") { request, context in
             let subject = try context.parameter("id")
-            guard let receipt = try await engine.forget(subject: subject, reason: request.uri.queryParameters.get("reason"))
+            guard
+                let receipt = try await engine.forget(
+                    subject: subject, reason: request.uri.queryParameters.get("reason"))
             else {
-                throw APIError(.notFound, "No personal data of subject '\(subject)' is stored, or it was forgotten already.")
+                throw APIError(
+                    .notFound, "No personal data of subject '\(subject)' is stored, or it was forgotten already.")
             }
             return Response.written(["receipt": receipt.apiJSON], position: receipt.event?.position ?? 0, status: .ok)
         }

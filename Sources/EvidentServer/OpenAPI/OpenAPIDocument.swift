@@ -126,6 +126,15 @@ enum OpenAPIDocument {
                     "Revoke an API key (not the last admin key: 409)", scope: "admin", parameters: ["id"],
                     success: "200", errors: ["401", "403", "404", "409"], writes: true)
             ],
+            "/_subjects/{id}": [
+                "get": operation(
+                    "Whether a data subject has personal data stored, how much and where, or the receipt of their "
+                        + "forgetting", scope: "admin", parameters: ["id"], success: "200", errors: ["401", "403"]),
+                "delete": operation(
+                    "Forget a data subject: destroy their key and answer the receipt (404 when unknown or forgotten)",
+                    scope: "admin", parameters: ["id"], query: ["reason"], success: "200",
+                    errors: ["400", "401", "403", "404"], writes: true),
+            ],
             "/_health": ["get": operation("200 when the store answers", scope: nil, success: "200", errors: ["503"])],
             "/_metrics": [
                 "get": operation(

@@ -43,18 +43,12 @@ extension SpecCompiler {
         guard !fields.isEmpty else { return nil }
         let subjectText = subject?.text ?? .string(Self.defaultDataSubject)
         let subjectPath = subject?.path ?? path
-        guard let text = subjectText.string, Self.isReference(text),
-            let reference = compileReference(text, at: subjectPath, scope: VariableScope())
-        else {
+        guard let text = subjectText.string, Self.isReference(text) else {
             report(subjectPath, "'data_subject' must be a reference such as \"$.key\" or \"$.data.customer_id\"")
             return nil
         }
-        switch reference.root {
-        case .state, .variable:
-            report(subjectPath, "'data_subject' must read the event ($.key, $.id, $.data…, $.metadata…), not the state")
-            return nil
-        default: break
-        }
+        // The event's own references only: the compiler refuses the state and variables, saying what it offers.
+        guard let reference = compileReference(text, at: subjectPath, scope: VariableScope()) else { return nil }
         return PersonalDataRule(subject: reference, fields: fields)
     }
 

@@ -256,7 +256,8 @@ struct SpecCompiler {
         }
         let personalData = members["schema"].flatMap { schemaJSON in
             compilePersonalData(
-                schema: schemaJSON, subject: members["data_subject"].map { ($0, path.key("data_subject")) } ?? dataSubject,
+                schema: schemaJSON,
+                subject: members["data_subject"].map { ($0, path.key("data_subject")) } ?? dataSubject,
                 at: path)
         }
         guard let schema else { return nil }

@@ -174,27 +174,31 @@ struct ServeCommand: AsyncParsableCommand {
 
         let compiled = try setting(spec, "EVIDENT_SPEC").map { try Self.loadSpec($0, limits: limits) }
         let logger = Logger(label: "evident")
+        let masterKey = try store.masterKey()
         // The store closes once the server has stopped, so appends still queued are committed and acknowledged
         // before the process ends.
         try await location.withStore(creating: true, maximumStreamLength: maximumStreamLength, logger: logger) {
             store in
             guard let readLocation else {
-                return try await Self.serve(store, spec: compiled, configuration: configuration, logger: logger)
+                return try await Self.serve(
+                    store, masterKey: masterKey, spec: compiled, configuration: configuration, logger: logger)
             }
             try await readLocation.withStore(creating: false, logger: logger) { readStore in
                 try await Self.serve(
-                    store, readStore: readStore, spec: compiled, configuration: configuration, logger: logger)
+                    store, readStore: readStore, masterKey: masterKey, spec: compiled, configuration: configuration,
+                    logger: logger)
             }
         }
     }
 
     /// Runs the server over `store` (reading from `readStore` when given) until SIGTERM or SIGINT.
     private static func serve(
-        _ store: OpenedStore, readStore: OpenedStore? = nil, spec compiled: CompiledSpec?,
+        _ store: OpenedStore, readStore: OpenedStore? = nil, masterKey: MasterKey?, spec compiled: CompiledSpec?,
         configuration: ServerConfiguration, logger: Logger
     ) async throws {
         let server = EvidentServer(
-            store: store.store, readStore: readStore?.store, configuration: configuration, logger: logger)
+            store: store.privacy(masterKey: masterKey), readStore: readStore?.privacy(masterKey: masterKey),
+            configuration: configuration, logger: logger)
         try await server.start(spec: compiled)
         let specVersion = try? await server.engine.currentSpec().version
         let application = try await server.makeApplication { host, port in

@@ -7,11 +7,15 @@ enum OpenedStore: Sendable, CustomStringConvertible {
     case sqlite(SQLiteEventStore)
     case postgres(PostgresEventStore)
 
+    /// The store as it is stored: personal values sealed.
     var store: any EventStore {
-        switch self {
-        case .sqlite(let store): store
-        case .postgres(let store): store
-        }
+        copyable
+    }
+
+    /// The store that seals personal values on the way in and opens them on the way out, with the subjects'
+    /// keys wrapped by `masterKey`.
+    func privacy(masterKey: MasterKey?) -> PrivacyEventStore {
+        PrivacyEventStore(copyable, masterKey: masterKey)
     }
 
     /// The store with everything ``StoreCopy`` reads and writes.

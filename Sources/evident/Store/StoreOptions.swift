@@ -23,9 +23,43 @@ struct StoreLocationOptions: ParsableArguments {
             valueName: "path"))
     var db: String?
 
-    /// Refuses a bad URL, and --db with --store, before anything is opened or stored.
+    @Option(
+        name: .customLong("master-key-file"),
+        help: ArgumentHelp(
+            "A file holding the master key that wraps every data subject's key (32 bytes as 64 hex digits or "
+                + "base64; make one with `openssl rand -hex 32`). Keep it apart from the database and its backups. "
+                + "[env: EVIDENT_MASTER_KEY_FILE, or the key itself in EVIDENT_MASTER_KEY]",
+            valueName: "path"))
+    var masterKeyFile: String?
+
+    /// Refuses a bad URL, --db with --store, and an unreadable master key, before anything is opened or stored.
     func validate() throws {
         _ = try resolve()
+        _ = try masterKey()
+    }
+
+    /// The master key the flag or the environment gives; nil when none does.
+    func masterKey() throws -> MasterKey? {
+        let environment = ProcessInfo.processInfo.environment
+        let file = masterKeyFile ?? environment["EVIDENT_MASTER_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let text: String
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file),
+                let contents = String(data: data, encoding: .utf8)
+            else {
+                throw ValidationError("Cannot read the master key file \(file).")
+            }
+            text = contents
+        } else if let key = environment["EVIDENT_MASTER_KEY"], !key.isEmpty {
+            text = key
+        } else {
+            return nil
+        }
+        do {
+            return try MasterKey(text: text)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     /// The store the flags name, else `EVIDENT_STORE` (and `dbVariable`, a SQLite path), else the default.
@@ -50,7 +84,10 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store, lends it to `body` and closes it; commands that only read refuse to create a missing
     /// file.
     func withStore<T>(creating: Bool, _ body: (any EventStore) async throws -> T) async throws -> T {
-        try await location.resolve().withStore(creating: creating) { try await body($0.store) }
+        let masterKey = try location.masterKey()
+        return try await location.resolve().withStore(creating: creating) {
+            try await body($0.privacy(masterKey: masterKey))
+        }
     }
 }
 
