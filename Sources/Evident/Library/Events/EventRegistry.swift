@@ -157,8 +157,9 @@ extension EventRegistry where Event: EventFamily {
                 eventType: payloadType.eventType)
         }
         let data: JSON
+        let personalData: PersonalData?
         do {
-            data = try JSONCoding.encode(payload)
+            (data, personalData) = try JSONCoding.encodeWithPersonalData(payload)
         } catch {
             throw EventCodingError(
                 code: .unencodableEvent, message: "Event type '\(payloadType.eventType)' failed to encode.",
@@ -172,6 +173,7 @@ extension EventRegistry where Event: EventFamily {
         }
         var metadata = metadata
         if entry.schemaVersion != 1 { metadata.extra[Self.schemaVersionKey] = .int(entry.schemaVersion) }
-        return NewEvent(id: id, type: payloadType.eventType, data: data, metadata: metadata)
+        return NewEvent(
+            id: id, type: payloadType.eventType, data: data, metadata: metadata, personalData: personalData)
     }
 }
