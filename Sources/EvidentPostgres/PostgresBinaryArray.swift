@@ -5,8 +5,8 @@ import NIOCore
 /// A one-dimensional PostgreSQL array in the binary format (`array_send`: a header, then each element as its
 /// length and bytes, -1 for NULL), read element by element from bytes lent to it.
 ///
-/// Reading from raw bytes rather than through `ByteBuffer` keeps the exclusivity checks and bounds checks of its
-/// storage out of the loop over a page's events (a sixth of the decoding time, by `perf`).
+/// Reading from raw bytes rather than through `ByteBuffer` keeps the exclusivity checks on its storage and its
+/// out-of-line integer reads out of the loop over a page's events (a quarter of the decoding time, by `perf`).
 struct PostgresBinaryArray {
     /// How many elements the array has.
     let count: Int
@@ -38,6 +38,7 @@ struct PostgresBinaryArray {
         try withBytes(of: cells.map { $0 ?? ByteBuffer() }[...]) { try body($0.map(PostgresBinaryArray.init)) }
     }
 
+    /// Calls `body` with the readable bytes of each of `cells`, in order.
     private static func withBytes<R>(of cells: ArraySlice<ByteBuffer>, _ body: ([UnsafeRawBufferPointer]) throws -> R)
         throws -> R
     {
