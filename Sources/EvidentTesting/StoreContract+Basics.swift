@@ -218,6 +218,28 @@ extension StoreContract {
         #expect(try await store.readLog(after: 4, filter: .all, limit: 10).isEmpty)
     }
 
+    static func largeEventsAndLongReads(_ factory: Factory) async throws {
+        let store = try await fresh(factory)
+        let account = stream("account:1")
+        let large: JSON = ["text": .string(String(repeating: "é", count: 60_000)), "n": 1]
+        let metadata = EventMetadata(extra: ["note": .string(String(repeating: "m", count: 10_000))])
+        try await store.append(events(1_200), to: account)
+        try await store.append([NewEvent(type: "was_large", data: large, metadata: metadata)], to: account)
+        try await store.append(events(1_300), to: account)
+        try await store.append(events(5), to: stream("other:1"))
+        let forward = try await store.readStream(account, from: 1, direction: .forward, limit: 2_600)
+        #expect(forward.map(\.version) == Array(1...2_501))
+        #expect(forward[1_200].data == large && forward[1_200].metadata == metadata)
+        let backward = try await store.readStream(account, from: .max, direction: .backward, limit: 2_000)
+        #expect(backward.map(\.version) == Array((502...2_501).reversed()))
+        #expect(backward[1_300].data == large)
+        let log = try await store.readLog(after: 100, filter: .all, limit: 3_000)
+        #expect(log.map(\.position) == Array(101...2_506))
+        #expect(log[1_100].metadata == metadata)
+        let filtered = try await store.readLog(after: 0, filter: LogFilter(streamCategories: ["other"]), limit: 3_000)
+        #expect(filtered.map(\.position) == Array(2_502...2_506))
+    }
+
     static func streamInfo(_ factory: Factory) async throws {
         let store = try await fresh(factory)
         let account = stream("account:1")

@@ -35,6 +35,7 @@ public enum StoreContract {
         Case(name: "duplicate event id", body: duplicateEventId),
         Case(name: "reading forward, backward, with limits", body: readingStreams),
         Case(name: "reading the log with filters", body: readingTheLog),
+        Case(name: "large events, and reads longer than a page", body: largeEventsAndLongReads),
         Case(name: "stream info", body: streamInfo),
         Case(name: "time travel by version and timestamp", body: timeTravel),
         Case(name: "32 concurrent writers with exact expectations", body: concurrentExactWriters),

@@ -39,7 +39,6 @@ extension EventStore {
             if events.isEmpty, page.count < pageSize, case .version(let version) = cutoff, version >= page.count {
                 return page  // the common case: the whole stream in one page
             }
-            events.reserveCapacity(events.count + page.count)
             for event in page {
                 switch cutoff {
                 case .version(let version) where event.version > version: return events
