@@ -11,7 +11,7 @@ struct AppendSQL {
     /// The last position written so far in this transaction.
     private(set) var head: Int64
     private(set) var recordedAt: Int64
-    private let insertEvent: Statement
+    private(set) var insertEvent: ChainedInsert
     private let selectLength: Statement
 
     init(db: Database, maximumStreamLength: Int?, path: String, inlineProjections: [any SQLiteProjection] = []) throws {
@@ -25,11 +25,7 @@ struct AppendSQL {
         // Recording times never go backward in the log, so time travel by timestamp sees a prefix.
         let now = Date().unixMilliseconds
         recordedAt = max(now, last?[1] ?? now)
-        insertEvent = try db.cachedStatement(
-            sql: """
-                INSERT INTO evident_events (position, id, stream, category, version, type, data, metadata, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        insertEvent = try ChainedInsert(db)
         selectLength = try db.cachedStatement(
             sql: "SELECT version FROM evident_events WHERE stream = ? ORDER BY version DESC LIMIT 1")
     }
@@ -52,6 +48,7 @@ struct AppendSQL {
         }
         guard !inlineProjections.isEmpty else { return .success(try write(request, lengths: lengths)) }
         let headBefore = head
+        let hashBefore = insertEvent.previous
         var results: [AppendResult] = []
         do {
             try db.inSavepoint {
@@ -61,6 +58,7 @@ struct AppendSQL {
             return .success(results)
         } catch {
             head = headBefore
+            insertEvent.rewind(to: hashBefore)
             return .failure(SQLiteErrors.translate(error, path: path))
         }
     }
@@ -95,10 +93,9 @@ struct AppendSQL {
             let firstPosition = append.events.isEmpty ? 0 : head + 1
             for (offset, event) in append.events.enumerated() {
                 head += 1
-                try insertEvent.execute(arguments: [
-                    head, event.id, append.stream.description, append.stream.category, length + offset + 1,
-                    event.type, event.data.serializedString(), event.metadata.json.serializedString(), recordedAt,
-                ])
+                try insertEvent.insert(
+                    position: head, id: event.id, stream: append.stream, version: length + offset + 1,
+                    type: event.type, data: event.data, metadata: event.metadata, recordedAt: recordedAt)
                 if !inlineProjections.isEmpty {
                     try applyInlineProjections(event, stream: append.stream, version: length + offset + 1)
                 }

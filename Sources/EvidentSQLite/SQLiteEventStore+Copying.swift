@@ -13,11 +13,7 @@ extension SQLiteEventStore: CopyableStore {
                 throw EventStoreError.invalidArgument(
                     "Imported events must continue the log at position \(head + 1), without holes.")
             }
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO evident_events (position, id, stream, category, version, type, data, metadata, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+            var insert = try ChainedInsert(db)
             var lengths: [StreamName: Int] = [:]
             for event in events {
                 let length =
@@ -30,11 +26,17 @@ extension SQLiteEventStore: CopyableStore {
                         "Imported event \(event.position) has version \(event.version) of \(event.stream), which has "
                             + "\(length) events.")
                 }
-                try insert.execute(arguments: [
-                    event.position, event.id, event.stream.description, event.stream.category, event.version,
-                    event.type, event.data.serializedString(), event.metadata.json.serializedString(),
-                    event.recordedAt.unixMilliseconds,
-                ])
+                let hash = try insert.insert(
+                    position: event.position, id: event.id, stream: event.stream, version: event.version,
+                    type: event.type, data: event.data, metadata: event.metadata,
+                    recordedAt: event.recordedAt.unixMilliseconds)
+                // The texts are written as the source wrote them, so the chain goes on unchanged.
+                if let expected = event.hash, expected != hash {
+                    throw EventStoreError(
+                        code: .storageFailure,
+                        message: "Imported event \(event.position) does not hash as it did in its source; the copy "
+                            + "would not prove the same log.")
+                }
                 lengths[event.stream] = event.version
             }
         }

@@ -4,7 +4,7 @@ import GRDB
 import GRDBSQLite
 
 extension SQLiteEventStore {
-    private static let columns = "id, stream, type, data, metadata, version, position, recorded_at"
+    private static let columns = "id, stream, type, data, metadata, version, position, recorded_at, hash"
 
     public func readStream(_ stream: StreamName, from version: Int, direction: ReadDirection, limit: Int)
         async throws -> [RecordedEvent]
@@ -105,9 +105,15 @@ extension SQLiteEventStore {
                     id: id, stream: name!, type: String(sqliteStatement: row, index: 2), data: data,
                     metadata: metadata, version: Int(sqlite3_column_int64(row, 5)),
                     position: sqlite3_column_int64(row, 6),
-                    recordedAt: Date(unixMilliseconds: sqlite3_column_int64(row, 7))))
+                    recordedAt: Date(unixMilliseconds: sqlite3_column_int64(row, 7)), hash: blob(row, 8)))
         }
         return events
+    }
+
+    /// The bytes of a BLOB column of the current row; nil when it is NULL.
+    private static func blob(_ row: SQLiteStatement, _ column: Int32) -> [UInt8]? {
+        guard let bytes = sqlite3_column_blob(row, column) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(row, column))))
     }
 
     /// The bytes of a TEXT column of the current row, valid until the statement moves on.

@@ -1,3 +1,5 @@
+import Evident
+import Foundation
 import GRDB
 
 /// The database schema, as named migrations applied in order. Never edit a shipped migration: add one.
@@ -62,7 +64,43 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         },
+        Migration(identifier: "v4: hash chain, and events that cannot be changed or deleted") { db in
+            try db.execute(sql: "ALTER TABLE evident_events ADD COLUMN hash BLOB")
+            try chainStoredEvents(db)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER evident_events_are_never_changed BEFORE UPDATE ON evident_events
+                    BEGIN SELECT RAISE(ABORT, 'Evident events are never changed: the log is append-only'); END;
+                    CREATE TRIGGER evident_events_are_never_deleted BEFORE DELETE ON evident_events
+                    BEGIN SELECT RAISE(ABORT, 'Evident events are never deleted: the log is append-only'); END;
+                    """)
+        },
     ]
+
+    /// Chains the events written before the chain existed, in position order, a page at a time.
+    private static func chainStoredEvents(_ db: Database) throws {
+        var previous = LogChain.genesis
+        var after: Int64 = 0
+        let update = try db.makeStatement(sql: "UPDATE evident_events SET hash = ? WHERE position = ?")
+        while true {
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT position, id, stream, version, type, recorded_at, CAST(data AS BLOB), CAST(metadata AS BLOB)
+                    FROM evident_events WHERE position > ? ORDER BY position LIMIT 1000
+                    """, arguments: [after])
+            guard let last = rows.last else { return }
+            for row in rows {
+                let data: Data = row[6]
+                let metadata: Data = row[7]
+                previous = LogChain.hash(
+                    previous: previous, position: row[0], id: row[1], stream: row[2], version: row[3], type: row[4],
+                    recordedAt: row[5], data: data, metadata: metadata)
+                try update.execute(arguments: [Data(previous), row[0] as Int64])
+            }
+            after = last[0]
+        }
+    }
 
     /// Whether `table` is one of Evident's: its own tables all start with `evident_`.
     static func isEvidents(table: String) -> Bool {

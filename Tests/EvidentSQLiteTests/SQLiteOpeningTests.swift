@@ -58,7 +58,7 @@ struct SQLiteOpeningTests {
             #expect(
                 migrations == [
                     "v1: events and idempotency keys", "v2: snapshots, projection checkpoints, parked events",
-                    "v3: data subject keys",
+                    "v3: data subject keys", "v4: hash chain, and events that cannot be changed or deleted",
                 ])
         }
     }

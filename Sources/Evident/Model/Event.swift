@@ -86,10 +86,12 @@ public struct RecordedEvent: Sendable, Hashable {
     public var position: Int64
     /// When the event was recorded (UTC, millisecond precision; never earlier than the event before it in the log).
     public var recordedAt: Date
+    /// The event's link in the log's hash chain (``LogChain``), as stored; nil where a store keeps none.
+    public var hash: [UInt8]?
 
     public init(
         id: UUID, stream: StreamName, type: String, data: JSON, metadata: EventMetadata, version: Int,
-        position: Int64, recordedAt: Date
+        position: Int64, recordedAt: Date, hash: [UInt8]? = nil
     ) {
         self.id = id
         self.stream = stream
@@ -99,5 +101,6 @@ public struct RecordedEvent: Sendable, Hashable {
         self.version = version
         self.position = position
         self.recordedAt = recordedAt
+        self.hash = hash
     }
 }

@@ -41,9 +41,9 @@ extension EventMetadata {
 
 extension RecordedEvent {
     /// The event as a JSON object: `id`, `stream`, `type`, `version`, `position`, `recorded_at` (ISO 8601, UTC,
-    /// milliseconds), `data` and `metadata`.
+    /// milliseconds), `data`, `metadata`, and `hash` (hex) when the store keeps one.
     public var json: JSON {
-        [
+        var object: [String: JSON] = [
             "id": .string(id.uuidString.lowercased()),
             "stream": .string(stream.description),
             "type": .string(type),
@@ -53,5 +53,7 @@ extension RecordedEvent {
             "data": data,
             "metadata": metadata.json,
         ]
+        if let hash { object["hash"] = .string(LogChain.hex(hash)) }
+        return .object(object)
     }
 }

@@ -51,11 +51,15 @@ public final class InMemoryEventStore: EventStore {
                 let firstPosition = Int64(state.log.count + 1)
                 for (offset, event) in append.events.enumerated() {
                     state.streams[append.stream, default: []].append(state.log.count)
-                    state.log.append(
-                        RecordedEvent(
-                            id: event.id, stream: append.stream, type: event.type, data: event.data,
-                            metadata: event.metadata, version: length + offset + 1,
-                            position: Int64(state.log.count + 1), recordedAt: recordedAt))
+                    var recorded = RecordedEvent(
+                        id: event.id, stream: append.stream, type: event.type, data: event.data,
+                        metadata: event.metadata, version: length + offset + 1,
+                        position: Int64(state.log.count + 1), recordedAt: recordedAt)
+                    // Chained over the texts the other stores keep, so every store gives an event the same hash.
+                    recorded.hash = LogChain.hash(
+                        previous: state.log.last?.hash ?? LogChain.genesis, of: recorded, data: event.data.serialized(),
+                        metadata: event.metadata.json.serialized())
+                    state.log.append(recorded)
                 }
                 results.append(
                     AppendResult(

@@ -8,7 +8,8 @@ extension AppendSQL {
     func applyInlineProjections(_ event: NewEvent, stream: StreamName, version: Int) throws {
         let recorded = RecordedEvent(
             id: event.id, stream: stream, type: event.type, data: event.data, metadata: event.metadata,
-            version: version, position: head, recordedAt: Date(unixMilliseconds: recordedAt))
+            version: version, position: head, recordedAt: Date(unixMilliseconds: recordedAt), hash: insertEvent.previous
+        )
         for projection in inlineProjections where projection.filter.matches(recorded) {
             do {
                 try projection.apply(recorded, in: db)
