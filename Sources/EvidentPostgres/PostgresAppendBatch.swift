@@ -19,6 +19,13 @@ import PostgresNIO
 /// a COMMIT after a failed write rolls back. With inline projections, each append that passes its checks is
 /// written in a savepoint of its own with the projections' writes for its events (3 more round trips and the
 /// projections' own), so that a projection that throws fails that append alone.
+///
+/// When nothing else has committed since this store's last batch, a batch without idempotency keys or inline
+/// projections takes one statement instead (see ``KnownHead``): it is checked against the lengths that batch
+/// left, and its write locks the head row itself and writes only if the row is still the version that batch
+/// left, in autocommit. The lock, the numbering from the head, and the commit under the lock are the same as
+/// in the full transaction; when the row has moved on, the statement writes nothing and the batch takes the
+/// full transaction.
 struct PostgresAppendBatch {
     let schema: PostgresSchema
     let maximumStreamLength: Int?
@@ -26,32 +33,86 @@ struct PostgresAppendBatch {
     let inlineProjections: [any PostgresProjection]
     /// The database's description, for errors.
     let database: String
+    /// The head this store's last batch left, for the next batch to commit in one statement.
+    let known = KnownHead()
+    /// The newest head position the store has heard of (its own commits and other nodes' notifications).
+    let newestHead: @Sendable () -> Int64
 
     /// Commits `requests`; returns each one's outcome.
     func commit(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
         -> [Result<CommittedAppend, any Error>]
     {
         do {
-            var plan = try await begin(requests, on: connection, logger: logger)
+            if let outcomes = try await commitInOneStatement(requests, on: connection, logger: logger) {
+                return outcomes
+            }
+            var (plan, found) = try await begin(requests, on: connection, logger: logger)
             var outcomes: [Result<[AppendResult], any Error>] = []
             if inlineProjections.isEmpty {
                 outcomes = requests.map { plan.add($0) }
-                try await finish(
+                let version = try await finish(
                     plan.hasWrites ? plan.statement(schema: schema, channel: channel) : nil, on: connection,
                     logger: logger)
+                known.remember(
+                    KnownHead.State(
+                        position: plan.head, recordedAt: version == nil ? found.recordedAt : plan.recordedAt,
+                        version: version ?? found.version, lengths: plan.lengths), startedFrom: found.version)
             } else {
+                // Savepoints give the head row versions of their own: the next batch takes the full path too.
                 for request in requests {
                     outcomes.append(
                         try await writeWithInlineProjections(request, plan: &plan, on: connection, logger: logger))
                 }
-                try await finish(nil, on: connection, logger: logger)
+                _ = try await finish(nil, on: connection, logger: logger)
             }
             let head = plan.head
             return outcomes.map { $0.map { CommittedAppend(results: $0, head: head) } }
         } catch {
+            known.forget()
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
+    }
+
+    /// Commits the batch in one statement when ``known`` allows it (see the type's summary); returns nil when the
+    /// batch must take the full transaction, having written nothing.
+    private func commitInOneStatement(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger)
+        async throws -> [Result<CommittedAppend, any Error>]?
+    {
+        guard inlineProjections.isEmpty, requests.allSatisfy({ $0.idempotency == nil }) else { return nil }
+        let streams = Set(requests.flatMap { $0.appends.map(\.stream.description) })
+        guard let state = known.state(for: streams, newest: newestHead()) else { return nil }
+        var plan = Plan(
+            head: state.position, recordedAt: max(Date().unixMilliseconds, state.recordedAt),
+            maximumStreamLength: maximumStreamLength)
+        for stream in streams { plan.lengths[stream] = state.lengths[stream] }
+        let outcomes = requests.map { plan.add($0) }
+        // A batch that writes nothing has no statement to check the lengths with.
+        guard plan.hasWrites else { return nil }
+        let rows = try await connection.query(
+            plan.statement(schema: schema, channel: channel, after: state), logger: logger
+        ).collect()
+        guard let version = try rows.first.map(Self.headVersion) else {
+            // Another batch committed since, or holds the head: nothing was written.
+            known.missed()
+            return nil
+        }
+        known.remember(
+            KnownHead.State(
+                position: plan.head, recordedAt: plan.recordedAt, version: version, lengths: plan.lengths),
+            startedFrom: state.version)
+        known.hit()
+        let head = plan.head
+        return outcomes.map { $0.map { CommittedAppend(results: $0, head: head) } }
+    }
+
+    /// The head row's new version, the first column of what ``LogWrite/statement(schema:head:recordedAt:channel:after:)``
+    /// returns.
+    private static func headVersion(_ row: PostgresRow) throws -> String {
+        guard let cell = row.first else {
+            throw EventStoreError(code: .storageFailure, message: "The write of a batch returned no head version.")
+        }
+        return try cell.decode(String.self, context: .default)
     }
 
     /// Sends BEGIN, the lock of the log head and the look-ups of the batch's keys and streams in one flight, and
@@ -61,7 +122,7 @@ struct PostgresAppendBatch {
     /// order without waiting for one another: one wait for the server instead of four. A round trip costs about
     /// as much as a whole plain `INSERT` in autocommit here (the threads it wakes, more than the network).
     private func begin(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
-        -> Plan
+        -> (Plan, found: KnownHead.State)
     {
         let keys = Array(Set(requests.compactMap(\.idempotency?.key)))
         let streams = Array(Set(requests.flatMap { $0.appends.map(\.stream.description) }))
@@ -78,9 +139,9 @@ struct PostgresAppendBatch {
         let lengths: EventLoopFuture<PostgresQueryResult> = connection.query(
             LogWrite.lengthsQuery(of: streams, schema: schema), logger: logger)
         _ = try await begun.get()
-        let (head, lastRecordedAt) = try Self.head(try await locked.get().rows)
+        let found = try Self.head(try await locked.get().rows)
         var plan = Plan(
-            head: head, recordedAt: max(Date().unixMilliseconds, lastRecordedAt),
+            head: found.position, recordedAt: max(Date().unixMilliseconds, found.recordedAt),
             maximumStreamLength: maximumStreamLength)
         for row in try await stored?.get().rows ?? [] {
             let (key, fingerprint, result) = try row.decode((String, String, String).self)
@@ -88,16 +149,20 @@ struct PostgresAppendBatch {
                 fingerprint: fingerprint, results: try IdempotentAppend.results(stored: JSON(parsing: result)))
         }
         plan.lengths = try LogWrite.lengths(try await lengths.get().rows)
-        return plan
+        return (plan, found)
     }
 
-    /// Sends `write` (when there is one) and COMMIT in one flight. A failed write fails the batch, and the COMMIT
-    /// after it has rolled back; a COMMIT that answers anything but COMMIT fails it too.
-    private func finish(_ write: PostgresQuery?, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Sends `write` (when there is one) and COMMIT in one flight, and returns the head row's new version. A
+    /// failed write fails the batch, and the COMMIT after it has rolled back; a COMMIT that answers anything but
+    /// COMMIT fails it too.
+    private func finish(_ write: PostgresQuery?, on connection: PostgresConnection, logger: Logger) async throws
+        -> String?
+    {
         let written: EventLoopFuture<PostgresQueryResult>? = write.map { connection.query($0, logger: logger) }
         let committed: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
+        let version: String?
         do {
-            _ = try await written?.get()
+            version = try await written?.get().rows.first.map(Self.headVersion)
         } catch {
             _ = try? await committed.get()
             throw error
@@ -109,6 +174,7 @@ struct PostgresAppendBatch {
                 message: "The database \(database) answered \(command) to the COMMIT of a batch of appends; nothing "
                     + "was written.")
         }
+        return version
     }
 
     /// Locks the one row of `log_head` until the end of the transaction and returns it. In a statement of its
@@ -117,17 +183,23 @@ struct PostgresAppendBatch {
     static func lockLogHead(_ schema: PostgresSchema, on connection: PostgresConnection, logger: Logger) async throws
         -> (position: Int64, recordedAt: Int64)
     {
-        try head(try await connection.query(lockQuery(schema), logger: logger).collect())
+        let head = try head(try await connection.query(lockQuery(schema), logger: logger).collect())
+        return (head.position, head.recordedAt)
     }
 
     /// The statement of ``lockLogHead(_:on:logger:)``.
     private static func lockQuery(_ schema: PostgresSchema) -> PostgresQuery {
-        PostgresQuery(unsafeSQL: schema.qualify("SELECT position, recorded_at FROM {s}.log_head FOR UPDATE"))
+        PostgresQuery(
+            unsafeSQL: schema.qualify("SELECT position, recorded_at, xmin::text FROM {s}.log_head FOR UPDATE"))
     }
 
-    /// The head in the answer of ``lockQuery(_:)``.
-    private static func head(_ rows: [PostgresRow]) throws -> (position: Int64, recordedAt: Int64) {
-        try rows.first?.decode((Int64, Int64).self) ?? (0, 0)
+    /// The head in the answer of ``lockQuery(_:)``, with no stream lengths.
+    private static func head(_ rows: [PostgresRow]) throws -> KnownHead.State {
+        guard let row = rows.first else {
+            throw EventStoreError(code: .storageFailure, message: "The log head of the schema is missing.")
+        }
+        let (position, recordedAt, version) = try row.decode((Int64, Int64, String).self)
+        return KnownHead.State(position: position, recordedAt: recordedAt, version: version, lengths: [:])
     }
 
     /// Writes one append in a savepoint, then runs the inline projections that want its events; when the
@@ -246,8 +318,8 @@ struct PostgresAppendBatch {
             return .success(results)
         }
 
-        func statement(schema: PostgresSchema, channel: String) -> PostgresQuery {
-            writes.statement(schema: schema, head: head, recordedAt: recordedAt, channel: channel)
+        func statement(schema: PostgresSchema, channel: String, after known: KnownHead.State? = nil) -> PostgresQuery {
+            writes.statement(schema: schema, head: head, recordedAt: recordedAt, channel: channel, after: known)
         }
     }
 }

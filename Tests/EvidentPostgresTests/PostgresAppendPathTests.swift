@@ -1,0 +1,37 @@
+import Evident
+import EvidentPostgres
+import EvidentTesting
+import Testing
+
+/// A store commits a batch in one statement when nothing else has committed since its last batch; these
+/// tests make something else commit in between, through another store on the same schema.
+@Suite("PostgreSQL appends after another store's", .enabled(if: PostgresTestServer.isEnabled))
+struct PostgresAppendPathTests {
+    @Test("expectations are checked against the other store's appends, and versions and positions follow them")
+    func anotherStoreAppendsBetween() async throws {
+        try await PostgresStores.with { stores in
+            let url = try PostgresTestServer.freshURL()
+            let first = try await stores.open(url: url)
+            let second = try await stores.open(url: url)
+            let stream = try StreamName("account:1")
+            let event = NewEvent(type: "was_credited", data: ["amount": 1])
+            for round in 0..<3 {
+                // Each store knows the stream's length after its own appends; the other one moves it on between.
+                let length = round * 4
+                try await first.append([event], to: stream, expectedVersion: .exact(length))
+                try await second.append([event], to: stream, expectedVersion: .exact(length + 1))
+                let result = try await first.append([event], to: stream, expectedVersion: .any)
+                #expect(result.streamLength == length + 3)
+                try await second.append([event], to: stream, expectedVersion: .exact(length + 3))
+                let refused = await #expect(throws: EventStoreError.self) {
+                    try await first.append([event], to: stream, expectedVersion: .exact(length + 3))
+                }
+                #expect(refused?.code == .wrongExpectedVersion)
+            }
+            let events = try await first.readStream(stream)
+            #expect(events.map(\.version) == Array(1...12))
+            #expect(events.map(\.position) == Array(1...12))
+            #expect(try await second.headPosition() == 12)
+        }
+    }
+}
