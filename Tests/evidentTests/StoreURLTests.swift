@@ -119,6 +119,7 @@ struct StoreURLTests {
             (["serve", "--store", "postgres://ada:hunter2@db"], [:], "--store: "),
             (["serve"], ["EVIDENT_STORE": "a.sqlite", "EVIDENT_DB": "b.sqlite"], "EVIDENT_STORE and EVIDENT_DB"),
             (["projection-worker", "--store", "postgres://ada:hunter2@db/app"], [:], "SQLite"),
+            (["bench", "--store", "postgres://ada:hunter2@db/", "--baseline"], [:], "--store: "),
         ]
         for (arguments, environment, says) in cases {
             let result = try EvidentBinary.run(arguments, in: directory.path, environment: environment)
