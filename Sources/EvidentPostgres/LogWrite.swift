@@ -42,16 +42,9 @@ struct LogWrite {
         keysRecordedAt.append(record.recordedAt.unixMilliseconds)
     }
 
-    /// The statement that writes everything added, sets the head to `head` and `recordedAt`, and returns the head
-    /// row's new version (`xmin`, see ``KnownHead``).
-    ///
-    /// With `after`, it locks the head row itself, and writes only when that row is still the version `after`
-    /// names and no other batch holds it: otherwise nothing at all (without waiting for the other batch), and it
-    /// returns no row. It can then run on its own, in autocommit.
-    func statement(
-        schema: PostgresSchema, head: Int64, recordedAt: Int64, channel: String, after known: KnownHead.State? = nil
-    ) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 18)
+    /// The statement that writes everything added and sets the head to `head` and `recordedAt`.
+    func statement(schema: PostgresSchema, head: Int64, recordedAt: Int64, channel: String) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 16)
         binds.append(positions)
         binds.append(ids)
         binds.append(streams)
@@ -68,28 +61,19 @@ struct LogWrite {
         binds.append(head)
         binds.append(recordedAt)
         binds.append(channel)
-        var lock = ""
-        var condition = ""
-        if let known {
-            binds.append(known.position)
-            binds.append(known.version)
-            lock =
-                "head AS (SELECT FROM {s}.log_head WHERE position = $17 AND xmin::text = $18 FOR UPDATE SKIP LOCKED),"
-            condition = "WHERE EXISTS (SELECT FROM head)"
-        }
         return PostgresQuery(
             unsafeSQL: schema.qualify(
                 """
-                WITH \(lock) new_events AS (
+                WITH new_events AS (
                     INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
                     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],
-                        $7::text[], $8::text[], $9::bigint[]) \(condition)
+                        $7::text[], $8::text[], $9::bigint[])
                 ), new_keys AS (
                     INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
-                    SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::bigint[]) \(condition)
+                    SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::bigint[])
                 )
-                UPDATE {s}.log_head SET position = $14, recorded_at = $15 \(condition)
-                RETURNING xmin::text, pg_notify($16, $14::text)
+                UPDATE {s}.log_head SET position = $14, recorded_at = $15
+                RETURNING pg_notify($16, $14::text)
                 """), binds: binds)
     }
 

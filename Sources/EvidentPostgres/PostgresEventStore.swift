@@ -28,7 +28,7 @@ public final class PostgresEventStore: EventStore {
     let client: PostgresClient
     let schema: PostgresSchema
     let logger: Logger
-    let watch: PositionWatch
+    let watch = PositionWatch()
     /// The client's connection pool, then the notification listener.
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let writer: GroupCommitQueue<AppendRequest, CommittedAppend>
@@ -93,12 +93,9 @@ public final class PostgresEventStore: EventStore {
         schema = PostgresSchema(name: configuration.schema)
         channel = "\(configuration.schema)_appended"
         client = PostgresClient(configuration: Self.clientConfiguration(configuration), backgroundLogger: logger)
-        let watch = PositionWatch()
-        self.watch = watch
         let batch = PostgresAppendBatch(
             schema: schema, maximumStreamLength: configuration.maximumStreamLength, channel: channel,
-            inlineProjections: configuration.inlineProjections, database: configuration.description,
-            newestHead: { watch.head })
+            inlineProjections: configuration.inlineProjections, database: configuration.description)
         let description = configuration.description
         // One batch at a time: every batch of every node serializes on the log head's lock anyway, so
         // grouping, not concurrency, is what makes many writers cheap.

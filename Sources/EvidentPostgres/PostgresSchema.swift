@@ -12,10 +12,26 @@ struct PostgresSchema: Sendable {
         var identifier: String
         var sql: String
 
-        /// The statements of `sql`, each ending with `;` at the end of a line.
+        /// The statements of `sql`, each ending with `;` at the end of a line outside `$$` quotes (a function's
+        /// body keeps its own).
         var statements: [String] {
-            sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .filter { !$0.isEmpty }
+            var statements: [String] = []
+            var current = ""
+            for (index, part) in sql.components(separatedBy: "$$").enumerated() {
+                if index > 0 { current += "$$" }
+                guard index.isMultiple(of: 2) else {
+                    current += part
+                    continue
+                }
+                let pieces = part.components(separatedBy: ";\n")
+                current += pieces[0]
+                for piece in pieces.dropFirst() {
+                    statements.append(current)
+                    current = piece
+                }
+            }
+            statements.append(current)
+            return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         }
     }
 
@@ -89,6 +105,7 @@ struct PostgresSchema: Sendable {
                     receipt_position bigint
                 );
                 """),
+        Migration(identifier: "v4: append_batch, a batch of appends in one statement", sql: appendBatchFunction),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).

@@ -3,8 +3,8 @@ import EvidentPostgres
 import EvidentTesting
 import Testing
 
-/// A store commits a batch in one statement when nothing else has committed since its last batch; these
-/// tests make something else commit in between, through another store on the same schema.
+/// Each batch is checked under the log head's lock against what is committed, also when another store on the
+/// same schema appended in between.
 @Suite("PostgreSQL appends after another store's", .enabled(if: PostgresTestServer.isEnabled))
 struct PostgresAppendPathTests {
     @Test("expectations are checked against the other store's appends, and versions and positions follow them")

@@ -1,0 +1,159 @@
+extension PostgresSchema {
+    /// The server-side function that commits a batch of appends in one statement (``PostgresAppendBatch``; see
+    /// `docs/storage.md`, "Positions on PostgreSQL").
+    ///
+    /// It locks the one row of `log_head` (held until the end of the transaction: the statement's own, in
+    /// autocommit), reads the batch's stream lengths and idempotency keys, then decides each append in order,
+    /// against the stored data and the appends before it in the batch: replayed or in conflict by its key,
+    /// refused by an expectation or the length limit, or written. It inserts the written appends' events and keys,
+    /// moves the head and queues the notification. Refused appends write nothing.
+    ///
+    /// Each statement of a PL/pgSQL function takes a snapshot of its own (READ COMMITTED), so the look-ups after
+    /// the lock see every batch committed before it was granted. PL/pgSQL keeps the plans of its statements for
+    /// the session, so they are not planned afresh each time.
+    ///
+    /// The arrays describe the batch: its streams (with their categories) and keys once each, then per append (request), per stream
+    /// append, and per event, in order. An expectation is a length, or -1 for any, -2 for no stream, -3 for a
+    /// stream that exists. The answer has, per request, an outcome (0 written, 1 replayed, 2 key used by another
+    /// append, 3 refused) with a detail (written: its first position; refused: the index of the stream append
+    /// that failed, within the request) and the stored results of a replay; per stream append, the stream's
+    /// length before it; and the head and the time the written events are recorded at.
+    static let appendBatchFunction = """
+        CREATE FUNCTION {s}.append_batch(
+            stream_names text[],
+            stream_categories text[],
+            key_names text[],
+            request_key_slots bigint[],
+            request_fingerprints text[],
+            request_append_counts bigint[],
+            append_stream_slots bigint[],
+            append_expected bigint[],
+            append_event_counts bigint[],
+            event_appends bigint[],
+            event_ids uuid[],
+            event_types text[],
+            event_data text[],
+            event_metadata text[],
+            maximum_length bigint, -- NULL: no limit (a comparison with NULL is never true)
+            now_ms bigint,
+            channel text,
+            OUT outcomes smallint[],
+            OUT details bigint[],
+            OUT lengths bigint[],
+            OUT replays text[],
+            OUT head_position bigint,
+            OUT head_recorded_at bigint
+        ) LANGUAGE plpgsql AS $$
+        DECLARE
+            requests integer := cardinality(request_append_counts);
+            appends integer := cardinality(append_stream_slots);
+            stream_lengths bigint[];
+            key_fingerprints text[];
+            key_results text[];
+            first_positions bigint[] := array_fill(0::bigint, ARRAY[appends]);
+            first_events bigint[] := array_fill(0::bigint, ARRAY[appends]);
+            new_keys text[] := '{}';
+            new_fingerprints text[] := '{}';
+            new_results text[] := '{}';
+            items text[];
+            next_append integer := 1;
+            last_append integer;
+            next_event bigint := 1;
+            key_slot bigint;
+            expected bigint;
+            current_length bigint;
+            added bigint;
+            refused integer;
+            written boolean := false;
+        BEGIN
+            outcomes := array_fill(0::smallint, ARRAY[requests]);
+            details := array_fill(0::bigint, ARRAY[requests]);
+            lengths := array_fill(0::bigint, ARRAY[appends]);
+            replays := array_fill(''::text, ARRAY[requests]);
+            SELECT h.position, h.recorded_at INTO head_position, head_recorded_at FROM {s}.log_head h FOR UPDATE;
+            head_recorded_at := greatest(now_ms, head_recorded_at);
+            SELECT array_agg(coalesce(
+                    (SELECT e.version FROM {s}.events e WHERE e.stream = u.name ORDER BY e.version DESC LIMIT 1), 0)
+                    ORDER BY u.n)
+                INTO stream_lengths FROM unnest(stream_names) WITH ORDINALITY AS u(name, n);
+            SELECT array_agg(k.fingerprint ORDER BY u.n), array_agg(k.result ORDER BY u.n)
+                INTO key_fingerprints, key_results
+                FROM unnest(key_names) WITH ORDINALITY AS u(name, n) LEFT JOIN {s}.idempotency_keys k ON k.key = u.name;
+            FOR r IN 1 .. requests LOOP
+                last_append := next_append + request_append_counts[r] - 1;
+                FOR i IN next_append .. last_append LOOP
+                    first_events[i] := next_event;
+                    next_event := next_event + append_event_counts[i];
+                    lengths[i] := stream_lengths[append_stream_slots[i]];
+                END LOOP;
+                key_slot := request_key_slots[r];
+                IF key_slot > 0 AND key_fingerprints[key_slot] IS NOT NULL THEN
+                    IF key_fingerprints[key_slot] = request_fingerprints[r] THEN
+                        outcomes[r] := 1;
+                        replays[r] := key_results[key_slot];
+                    ELSE
+                        outcomes[r] := 2;
+                    END IF;
+                ELSE
+                    refused := NULL;
+                    FOR i IN next_append .. last_append LOOP
+                        expected := append_expected[i];
+                        current_length := lengths[i];
+                        IF NOT (expected = -1 OR (expected = -2 AND current_length = 0)
+                                OR (expected = -3 AND current_length > 0) OR expected = current_length)
+                            OR current_length + append_event_counts[i] > maximum_length THEN
+                            refused := i - next_append;
+                            EXIT;
+                        END IF;
+                    END LOOP;
+                    IF refused IS NOT NULL THEN
+                        outcomes[r] := 3;
+                        details[r] := refused;
+                    ELSE
+                        details[r] := head_position + 1;
+                        items := '{}';
+                        FOR i IN next_append .. last_append LOOP
+                            added := append_event_counts[i];
+                            stream_lengths[append_stream_slots[i]] := lengths[i] + added;
+                            IF added > 0 THEN
+                                first_positions[i] := head_position + 1;
+                                written := true;
+                            END IF;
+                            IF key_slot > 0 THEN
+                                items := items || json_build_object(
+                                    'stream', stream_names[append_stream_slots[i]], 'length', lengths[i] + added,
+                                    'count', added, 'first_position', CASE WHEN added > 0 THEN head_position + 1 ELSE 0 END
+                                )::text;
+                            END IF;
+                            head_position := head_position + added;
+                        END LOOP;
+                        IF key_slot > 0 THEN
+                            key_fingerprints[key_slot] := request_fingerprints[r];
+                            key_results[key_slot] := '[' || array_to_string(items, ',') || ']';
+                            new_keys := new_keys || key_names[key_slot];
+                            new_fingerprints := new_fingerprints || request_fingerprints[r];
+                            new_results := new_results || key_results[key_slot];
+                            written := true;
+                        END IF;
+                    END IF;
+                END IF;
+                next_append := last_append + 1;
+            END LOOP;
+            IF written THEN
+                INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                SELECT first_positions[e.a] + (e.n - first_events[e.a]), e.id, stream_names[append_stream_slots[e.a]],
+                    stream_categories[append_stream_slots[e.a]],
+                    lengths[e.a] + 1 + (e.n - first_events[e.a]), e.type, e.data, e.metadata, head_recorded_at
+                FROM unnest(event_appends, event_ids, event_types, event_data, event_metadata)
+                    WITH ORDINALITY AS e(a, id, type, data, metadata, n)
+                WHERE first_positions[e.a] > 0;
+                INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
+                SELECT k.name, k.fingerprint, k.result, head_recorded_at
+                FROM unnest(new_keys, new_fingerprints, new_results) AS k(name, fingerprint, result);
+                UPDATE {s}.log_head SET position = head_position, recorded_at = head_recorded_at;
+                PERFORM pg_notify(channel, head_position::text);
+            END IF;
+        END
+        $$;
+        """
+}
