@@ -17,7 +17,7 @@ import PostgresNIO
 ///
 /// With inline projections, the batch is a transaction in which each append calls the function in a savepoint
 /// of its own, followed by the projections' writes for its events, so that a projection that throws fails that
-/// append alone.
+/// append alone (``commitWithInlineProjections(_:on:logger:)``).
 struct PostgresAppendBatch {
     let schema: PostgresSchema
     let maximumStreamLength: Int?
@@ -26,26 +26,22 @@ struct PostgresAppendBatch {
     /// The database's description, for errors.
     let database: String
 
-    /// Commits `requests`; returns each one's outcome.
-    func commit(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
+    /// Commits `requests` in one statement, which `run` sends; returns each one's outcome. Without inline
+    /// projections only.
+    func commit(_ requests: [AppendRequest], run: (PostgresQuery) async throws -> PostgresQueryResult) async throws
         -> [Result<CommittedAppend, any Error>]
     {
-        guard inlineProjections.isEmpty else {
-            return try await commitWithInlineProjections(requests, on: connection, logger: logger)
-        }
-        let answer = try await call(requests, on: connection, logger: logger)
+        let answer = try await call(requests, run: run)
         return answer.outcomes.map { $0.map { CommittedAppend(results: $0, head: answer.head) } }
     }
 
-    /// Calls `append_batch` for `requests` and reads its answer.
-    private func call(_ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger) async throws
-        -> AppendBatchAnswer
+    /// Calls `append_batch` for `requests` through `run` and reads its answer.
+    private func call(_ requests: [AppendRequest], run: (PostgresQuery) async throws -> PostgresQueryResult)
+        async throws -> AppendBatchAnswer
     {
         let call = AppendBatchCall(requests)
-        // The future hands the whole answer back in one hop from the event loop.
-        let rows = try await connection.query(
-            call.query(schema: schema, maximumStreamLength: maximumStreamLength, channel: channel), logger: logger
-        ).get().rows
+        let rows = try await run(call.query(schema: schema, maximumStreamLength: maximumStreamLength, channel: channel))
+            .rows
         guard let row = rows.first else {
             throw EventStoreError(
                 code: .storageFailure, message: "The database \(database) answered a batch with no row.")
@@ -55,7 +51,7 @@ struct PostgresAppendBatch {
 
     /// The batch as one transaction, each append in a savepoint with its inline projections' writes. A failure to
     /// roll back (a lost connection) fails the batch.
-    private func commitWithInlineProjections(
+    func commitWithInlineProjections(
         _ requests: [AppendRequest], on connection: PostgresConnection, logger: Logger
     ) async throws -> [Result<CommittedAppend, any Error>] {
         try await connection.transaction(logger: logger) {
@@ -65,7 +61,8 @@ struct PostgresAppendBatch {
                 try await connection.query("SAVEPOINT append", logger: logger)
                 do {
                     // The function also moves the head and notifies: a rollback to the savepoint undoes both.
-                    let answer = try await call([request], on: connection, logger: logger)
+                    // The future hands the whole answer back in one hop from the event loop.
+                    let answer = try await call([request]) { try await connection.query($0, logger: logger).get() }
                     if case .success(let results) = answer.outcomes[0], !results.allSatisfy(\.isReplay) {
                         for event in Self.recordedEvents(request, results: results, recordedAt: answer.recordedAt) {
                             try await applyInlineProjections(event, on: connection, logger: logger)

@@ -32,6 +32,8 @@ public final class PostgresEventStore: EventStore {
     /// The client's connection pool, then the notification listener.
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let writer: GroupCommitQueue<AppendRequest, CommittedAppend>
+    /// The connection the writer commits batches without inline projections on.
+    private let writerConnection: PostgresWriterConnection
     private let listening = Mutex(false)
     private let notificationCount = Mutex(0)
     private let replica = Mutex(false)
@@ -97,6 +99,11 @@ public final class PostgresEventStore: EventStore {
             schema: schema, maximumStreamLength: configuration.maximumStreamLength, channel: channel,
             inlineProjections: configuration.inlineProjections, database: configuration.description)
         let description = configuration.description
+        let connection = PostgresWriterConnection(
+            configuration: configuration,
+            connectionConfiguration: Result { try Self.connectionConfiguration(configuration) },
+            eventLoop: PostgresClient.defaultEventLoopGroup.any(), logger: logger)
+        writerConnection = connection
         // One batch at a time: every batch of every node serializes on the log head's lock anyway, so
         // grouping, not concurrency, is what makes many writers cheap.
         writer = GroupCommitQueue(
@@ -104,13 +111,20 @@ public final class PostgresEventStore: EventStore {
             closedError: EventStoreError.invalidArgument("The store \(description) is closed.")
         ) { [client, logger] requests in
             do {
-                return try await Self.withPooledConnection(client, configuration, description: description) {
-                    connection in try await batch.commit(requests, on: connection, logger: logger)
+                guard batch.inlineProjections.isEmpty else {
+                    // A submitter's cancellation must not fail the others' appends.
+                    return try await Self.withPooledConnection(
+                        client, configuration, description: description, ignoringCancellation: true
+                    ) { connection in
+                        try await batch.commitWithInlineProjections(requests, on: connection, logger: logger)
+                    }
                 }
+                return try await batch.commit(requests, run: connection.run)
             } catch {
-                // A failed COMMIT may still have committed: the error (unavailable) says to retry with the
-                // idempotency key, which settles it.
-                return requests.map { _ in .failure(error) }
+                // A failed statement or COMMIT may still have committed: the error (unavailable) says to retry with
+                // the idempotency key, which settles it.
+                let failure = PostgresErrors.translate(error, database: description)
+                return requests.map { _ in .failure(failure) }
             }
         }
         let client = client
@@ -150,6 +164,7 @@ public final class PostgresEventStore: EventStore {
     /// Afterwards every call fails.
     public func close() async {
         await writer.close()
+        writerConnection.close()
         await stopClient()
         logger.debug("Closed event store", metadata: ["database": "\(configuration)"])
     }
@@ -214,9 +229,10 @@ public final class PostgresEventStore: EventStore {
     /// Runs `body` on a connection of `client`'s pool, within the deadlines of ``withDeadline(_:description:_:)``.
     static func withPooledConnection<T: Sendable>(
         _ client: PostgresClient, _ configuration: PostgresStoreConfiguration, description: String,
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        ignoringCancellation: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await withDeadline(configuration, description: description) { connected in
+        try await withDeadline(configuration, description: description, ignoringCancellation: ignoringCancellation) {
+            connected in
             try await client.withConnection { connection in
                 connected(connection)
                 return try await body(connection)
@@ -237,17 +253,20 @@ public final class PostgresEventStore: EventStore {
     /// Runs `body`, failing with `unavailable` when it gets no connection within the connect timeout, then takes
     /// longer than the statement timeout, or loses its connection: while the server is down, the pool would keep a
     /// caller waiting for a connection indefinitely. `body` calls `connected` once it has its connection, with the
-    /// connection when losing it should end the call.
+    /// connection when losing it should end the call. The caller's cancellation fails the call at once, unless
+    /// `ignoringCancellation` (work that is others' too).
     ///
     /// `body` runs in a task of its own, which the call leaves behind (cancelled) once it has failed: postgres-nio
     /// never answers a query written to a connection that has just closed, and that wait ignores cancellation, so
-    /// a task group would wait for it forever, and with it every append queued behind it.
+    /// a task group would wait for it forever, and with it every append queued behind it. The deadlines and the
+    /// connection are checked every 100 ms by a repeated task on an event loop, which costs no task of its own.
     static func withDeadline<T: Sendable>(
-        _ configuration: PostgresStoreConfiguration, description: String,
+        _ configuration: PostgresStoreConfiguration, description: String, ignoringCancellation: Bool = false,
         _ body: @escaping @Sendable (_ connected: @escaping @Sendable (PostgresConnection?) -> Void) async throws -> T
     ) async throws -> T {
         let race = DeadlineRace<T>()
         let retry = "try again (retry writes with their idempotency key)."
+        let start = ContinuousClock.now
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
@@ -259,40 +278,36 @@ public final class PostgresEventStore: EventStore {
                             race.decide(.failure(error))
                         }
                     }
-                    let timer = Task {
-                        let start = ContinuousClock.now
-                        // Every 100 ms: a lost connection fails the call at once, the deadlines when they pass.
-                        while (try? await Task.sleep(for: .milliseconds(100))) != nil {
-                            let elapsed = start.duration(to: .now)
-                            let failure: String
-                            switch race.progress {
-                            case .connecting:
-                                guard elapsed >= configuration.connectTimeout else { continue }
-                                failure = "cannot be reached (no connection within \(configuration.connectTimeout))"
-                            case .connected(let watched):
-                                if watched?.isClosed == true {
-                                    failure = "closed the connection"
-                                } else if elapsed >= configuration.connectTimeout + configuration.statementTimeout {
-                                    failure = "did not answer within \(configuration.statementTimeout)"
-                                } else {
-                                    continue
-                                }
+                    let check = PostgresClient.defaultEventLoopGroup.any().scheduleRepeatedTask(
+                        initialDelay: .milliseconds(100), delay: .milliseconds(100)
+                    ) { _ in
+                        let elapsed = start.duration(to: .now)
+                        let failure: String
+                        switch race.progress {
+                        case .connecting:
+                            guard elapsed >= configuration.connectTimeout else { return }
+                            failure = "cannot be reached (no connection within \(configuration.connectTimeout))"
+                        case .connected(let watched):
+                            if watched?.isClosed == true {
+                                failure = "closed the connection"
+                            } else if elapsed >= configuration.connectTimeout + configuration.statementTimeout {
+                                failure = "did not answer within \(configuration.statementTimeout)"
+                            } else {
+                                return
                             }
-                            race.decide(
-                                .failure(
-                                    EventStoreError(
-                                        code: .unavailable, message: "The database \(description) \(failure); \(retry)")
-                                ))
-                            return
                         }
+                        race.decide(
+                            .failure(
+                                EventStoreError(
+                                    code: .unavailable, message: "The database \(description) \(failure); \(retry)")))
                     }
                     race.whenDecided {
                         work.cancel()
-                        timer.cancel()
+                        check.cancel()
                     }
                 }
             } onCancel: {
-                race.decide(.failure(CancellationError()))
+                if !ignoringCancellation { race.decide(.failure(CancellationError())) }
             }
         } catch {
             throw PostgresErrors.translate(error, database: description)
