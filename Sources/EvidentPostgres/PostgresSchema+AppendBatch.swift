@@ -43,7 +43,7 @@ extension PostgresSchema {
             OUT replays text[],
             OUT head_position bigint,
             OUT head_recorded_at bigint
-        ) LANGUAGE plpgsql AS $$
+        ) LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
         DECLARE
             requests integer := cardinality(request_append_counts);
             appends integer := cardinality(append_stream_slots);
@@ -76,9 +76,12 @@ extension PostgresSchema {
                     (SELECT e.version FROM {s}.events e WHERE e.stream = u.name ORDER BY e.version DESC LIMIT 1), 0)
                     ORDER BY u.n)
                 INTO stream_lengths FROM unnest(stream_names) WITH ORDINALITY AS u(name, n);
-            SELECT array_agg(k.fingerprint ORDER BY u.n), array_agg(k.result ORDER BY u.n)
-                INTO key_fingerprints, key_results
-                FROM unnest(key_names) WITH ORDINALITY AS u(name, n) LEFT JOIN {s}.idempotency_keys k ON k.key = u.name;
+            IF cardinality(key_names) > 0 THEN
+                SELECT array_agg(k.fingerprint ORDER BY u.n), array_agg(k.result ORDER BY u.n)
+                    INTO key_fingerprints, key_results
+                    FROM unnest(key_names) WITH ORDINALITY AS u(name, n)
+                    LEFT JOIN {s}.idempotency_keys k ON k.key = u.name;
+            END IF;
             FOR r IN 1 .. requests LOOP
                 last_append := next_append + request_append_counts[r] - 1;
                 FOR i IN next_append .. last_append LOOP
@@ -140,16 +143,20 @@ extension PostgresSchema {
                 next_append := last_append + 1;
             END LOOP;
             IF written THEN
-                INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
-                SELECT first_positions[e.a] + (e.n - first_events[e.a]), e.id, stream_names[append_stream_slots[e.a]],
-                    stream_categories[append_stream_slots[e.a]],
-                    lengths[e.a] + 1 + (e.n - first_events[e.a]), e.type, e.data, e.metadata, head_recorded_at
-                FROM unnest(event_appends, event_ids, event_types, event_data, event_metadata)
-                    WITH ORDINALITY AS e(a, id, type, data, metadata, n)
-                WHERE first_positions[e.a] > 0;
-                INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
-                SELECT k.name, k.fingerprint, k.result, head_recorded_at
-                FROM unnest(new_keys, new_fingerprints, new_results) AS k(name, fingerprint, result);
+                -- One statement for the rows and the head: each statement of a function has a fixed cost.
+                WITH new_events AS (
+                    INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                    SELECT first_positions[e.a] + (e.n - first_events[e.a]), e.id,
+                        stream_names[append_stream_slots[e.a]], stream_categories[append_stream_slots[e.a]],
+                        lengths[e.a] + 1 + (e.n - first_events[e.a]), e.type, e.data, e.metadata, head_recorded_at
+                    FROM unnest(event_appends, event_ids, event_types, event_data, event_metadata)
+                        WITH ORDINALITY AS e(a, id, type, data, metadata, n)
+                    WHERE first_positions[e.a] > 0
+                ), new_idempotency_keys AS (
+                    INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
+                    SELECT k.name, k.fingerprint, k.result, head_recorded_at
+                    FROM unnest(new_keys, new_fingerprints, new_results) AS k(name, fingerprint, result)
+                )
                 UPDATE {s}.log_head SET position = head_position, recorded_at = head_recorded_at;
                 PERFORM pg_notify(channel, head_position::text);
             END IF;
