@@ -3,30 +3,19 @@ import Synchronization
 /// The queue in front of a store's writer: requests that arrive while a batch is being committed go together
 /// into the next one (group commit), at most `maximumBatch` at a time, one batch at a time. The store's
 /// `commit` decides each request's outcome; one refused request never fails its neighbours.
-///
-/// A batch is committed on the task of one of its submitters, not on a task of the queue's: a request that finds
-/// the queue idle is committed at once by its own caller, without a hand-off to another thread, and a committer
-/// that finds requests queued behind its batch wakes the first of them to commit the next one.
 package final class GroupCommitQueue<Request: Sendable, Output: Sendable>: Sendable {
-    /// Commits a batch and returns one outcome per request, in order. It runs on the task of one of the batch's
-    /// submitters, so it must finish the batch even when that task is cancelled: the batch is others' too.
+    /// Commits a batch and returns one outcome per request, in order.
     package typealias Commit = @Sendable ([Request]) async -> [Result<Output, any Error>]
-
-    /// What a queued submitter is woken with: its outcome, or its turn to commit the next batch.
-    private enum Turn: Sendable {
-        case answered(Result<Output, any Error>)
-        case commit
-    }
 
     private struct Pending {
         var request: Request
-        var continuation: CheckedContinuation<Turn, Never>
+        var continuation: CheckedContinuation<Output, any Error>
     }
 
     private struct State {
         var pending: [Pending] = []
-        /// Whether a submitter is committing a batch.
-        var isCommitting = false
+        /// Whether a task is committing batches.
+        var isDraining = false
         var isClosed = false
         /// Callers of `close()` waiting for the queue to go idle.
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -46,33 +35,20 @@ package final class GroupCommitQueue<Request: Sendable, Output: Sendable>: Senda
 
     /// Queues a request and returns its outcome once its batch is committed; fails at once when closed.
     package func submit(_ request: Request) async throws -> Output {
-        let commitsNow = try state.withLock { state in
-            guard !state.isClosed else { throw closedError }
-            guard !state.isCommitting else { return false }
-            state.isCommitting = true
-            return true
-        }
-        if !commitsNow {
-            let turn = await withCheckedContinuation { continuation in
-                // The committer may have finished since the check above.
-                let takesTurn = state.withLock { state -> Bool? in
-                    guard !state.isClosed else { return nil }
-                    guard state.isCommitting else {
-                        state.isCommitting = true
-                        return true
-                    }
-                    state.pending.append(Pending(request: request, continuation: continuation))
-                    return false
-                }
-                switch takesTurn {
-                case nil: continuation.resume(returning: .answered(.failure(closedError)))
-                case true?: continuation.resume(returning: .commit)
-                case false?: break
-                }
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool? in
+                guard !state.isClosed else { return nil }
+                state.pending.append(Pending(request: request, continuation: continuation))
+                guard !state.isDraining else { return false }
+                state.isDraining = true
+                return true
             }
-            if case .answered(let outcome) = turn { return try outcome.get() }
+            switch start {
+            case nil: continuation.resume(throwing: closedError)
+            case true?: Task { await drain() }
+            case false?: break
+            }
         }
-        return try await commitBatch(startingWith: request).get()
     }
 
     /// Whether ``close()`` was called.
@@ -83,38 +59,33 @@ package final class GroupCommitQueue<Request: Sendable, Output: Sendable>: Senda
         await withCheckedContinuation { continuation in
             let idle = state.withLock { state in
                 state.isClosed = true
-                if state.isCommitting { state.closeWaiters.append(continuation) }
-                return !state.isCommitting
+                if state.isDraining { state.closeWaiters.append(continuation) }
+                return !state.isDraining
             }
             if idle { continuation.resume() }
         }
     }
 
-    /// Commits `request` with the requests queued behind it (up to the batch's size), answers them, and hands the
-    /// turn to the first request still queued; with none, marks the queue idle and lets a waiting `close()`
-    /// return. Returns `request`'s outcome.
-    private func commitBatch(startingWith request: Request) async -> Result<Output, any Error> {
-        let others = state.withLock { state in
-            let others = Array(state.pending.prefix(maximumBatch - 1))
-            state.pending.removeFirst(others.count)
-            return others
+    /// Commits batches until none is pending, then marks the queue idle (the next request starts a new drain)
+    /// and lets a waiting `close()` return.
+    private func drain() async {
+        while true {
+            let (batch, closeWaiters) = state.withLock { state in
+                let batch = Array(state.pending.prefix(maximumBatch))
+                state.pending.removeFirst(batch.count)
+                guard batch.isEmpty else { return (batch, [CheckedContinuation<Void, Never>]()) }
+                state.isDraining = false
+                defer { state.closeWaiters = [] }
+                return (batch, state.closeWaiters)
+            }
+            guard !batch.isEmpty else {
+                for waiter in closeWaiters { waiter.resume() }
+                return
+            }
+            let outcomes = await commit(batch.map(\.request))
+            precondition(outcomes.count == batch.count, "a commit must answer every request of its batch")
+            for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome) }
         }
-        // A closure, not a key path: a key path into this generic type is built anew on every call (`perf`).
-        let outcomes = await commit([request] + others.map { $0.request })
-        precondition(outcomes.count == others.count + 1, "a commit must answer every request of its batch")
-        let (next, closeWaiters) = state.withLock { state -> (Pending?, [CheckedContinuation<Void, Never>]) in
-            guard state.pending.isEmpty else { return (state.pending.removeFirst(), []) }
-            state.isCommitting = false
-            defer { state.closeWaiters = [] }
-            return (nil, state.closeWaiters)
-        }
-        // The next batch first: the answers can wait for it.
-        next?.continuation.resume(returning: .commit)
-        for (pending, outcome) in zip(others, outcomes.dropFirst()) {
-            pending.continuation.resume(returning: .answered(outcome))
-        }
-        for waiter in closeWaiters { waiter.resume() }
-        return outcomes[0]
     }
 }
 
