@@ -16,6 +16,7 @@ struct LogWrite {
     private var data: [String] = []
     private var metadata: [String] = []
     private var recordedAt: [Int64] = []
+    private var hashes: [ByteBuffer] = []
     private var keys: [String] = []
     private var fingerprints: [String] = []
     private var results: [String] = []
@@ -23,16 +24,29 @@ struct LogWrite {
 
     var isEmpty: Bool { positions.isEmpty && keys.isEmpty }
 
-    mutating func add(_ event: NewEvent, stream: StreamName, version: Int, position: Int64, recordedAt: Int64) {
-        positions.append(position)
+    /// Adds an event as it was recorded elsewhere, chained after `previous`; returns its hash. Fails when the event
+    /// had a hash that this one does not reproduce: the copy would not prove the same log.
+    mutating func add(_ event: RecordedEvent, after previous: [UInt8]) throws -> [UInt8] {
+        let dataText = event.data.serialized()
+        let metadataText = event.metadata.json.serialized()
+        let hash = LogChain.hash(previous: previous, of: event, data: dataText, metadata: metadataText)
+        if let expected = event.hash, expected != hash {
+            throw EventStoreError(
+                code: .storageFailure,
+                message: "Imported event \(event.position) does not hash as it did in its source; the copy would not "
+                    + "prove the same log.")
+        }
+        positions.append(event.position)
         ids.append(event.id)
-        streams.append(stream.description)
-        categories.append(stream.category)
-        versions.append(version)
+        streams.append(event.stream.description)
+        categories.append(event.stream.category)
+        versions.append(event.version)
         types.append(event.type)
-        data.append(event.data.serializedString())
-        metadata.append(event.metadata.json.serializedString())
-        self.recordedAt.append(recordedAt)
+        data.append(String(decoding: dataText, as: UTF8.self))
+        metadata.append(String(decoding: metadataText, as: UTF8.self))
+        recordedAt.append(event.recordedAt.unixMilliseconds)
+        hashes.append(ByteBuffer(bytes: hash))
+        return hash
     }
 
     mutating func add(_ record: IdempotencyRecord) {
@@ -42,9 +56,11 @@ struct LogWrite {
         keysRecordedAt.append(record.recordedAt.unixMilliseconds)
     }
 
-    /// The statement that writes everything added and sets the head to `head` and `recordedAt`.
-    func statement(schema: PostgresSchema, head: Int64, recordedAt: Int64, channel: String) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 16)
+    /// The statement that writes everything added and sets the head to `head`, `recordedAt` and `hash`.
+    func statement(schema: PostgresSchema, head: Int64, recordedAt: Int64, hash: [UInt8], channel: String)
+        -> PostgresQuery
+    {
+        var binds = PostgresBindings(capacity: 18)
         binds.append(positions)
         binds.append(ids)
         binds.append(streams)
@@ -61,18 +77,20 @@ struct LogWrite {
         binds.append(head)
         binds.append(recordedAt)
         binds.append(channel)
+        binds.append(hashes)
+        binds.append(ByteBuffer(bytes: hash))
         return PostgresQuery(
             unsafeSQL: schema.qualify(
                 """
                 WITH new_events AS (
-                    INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                    INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at, hash)
                     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],
-                        $7::text[], $8::text[], $9::bigint[])
+                        $7::text[], $8::text[], $9::bigint[], $17::bytea[])
                 ), new_keys AS (
                     INSERT INTO {s}.idempotency_keys (key, fingerprint, result, recorded_at)
                     SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::bigint[])
                 )
-                UPDATE {s}.log_head SET position = $14, recorded_at = $15
+                UPDATE {s}.log_head SET position = $14, recorded_at = $15, hash = $18
                 RETURNING pg_notify($16, $14::text)
                 """), binds: binds)
     }

@@ -112,16 +112,17 @@ struct PostgresAppendBatch {
     /// own: later statements take their snapshots after the lock is granted, so they see every batch committed
     /// before.
     static func lockLogHead(_ schema: PostgresSchema, on connection: PostgresConnection, logger: Logger) async throws
-        -> (position: Int64, recordedAt: Int64)
+        -> (position: Int64, recordedAt: Int64, hash: [UInt8])
     {
         let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: schema.qualify("SELECT position, recorded_at FROM {s}.log_head FOR UPDATE")),
+            PostgresQuery(unsafeSQL: schema.qualify("SELECT position, recorded_at, hash FROM {s}.log_head FOR UPDATE")),
             logger: logger
         ).collect()
         guard let row = rows.first else {
             throw EventStoreError(code: .storageFailure, message: "The log head of the schema is missing.")
         }
-        return try row.decode((Int64, Int64).self)
+        let (position, recordedAt, hash) = try row.decode((Int64, Int64, ByteBuffer).self)
+        return (position, recordedAt, Array(hash.readableBytesView))
     }
 }
 
@@ -222,7 +223,10 @@ private struct AppendBatchCall {
         binds.append(channel)
         return PostgresQuery(
             unsafeSQL: schema.qualify(
-                "SELECT * FROM {s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                """
+                SELECT outcomes, details, lengths, replays, head_position, head_recorded_at
+                FROM {s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                """
             ), binds: binds)
     }
 

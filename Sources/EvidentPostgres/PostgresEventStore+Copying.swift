@@ -9,8 +9,9 @@ extension PostgresEventStore: CopyableStore {
         let channel = channel
         try await withConnection { [logger] connection in
             try await connection.transaction(logger: logger) {
-                let (head, recordedAt) = try await PostgresAppendBatch.lockLogHead(
+                let (head, recordedAt, lastHash) = try await PostgresAppendBatch.lockLogHead(
                     schema, on: connection, logger: logger)
+                var previous = lastHash
                 guard first.position == head + 1,
                     zip(events, events.dropFirst()).allSatisfy({ $1.position == $0.position + 1 })
                 else {
@@ -28,14 +29,11 @@ extension PostgresEventStore: CopyableStore {
                                 + "which has \(length) events.")
                     }
                     lengths[event.stream.description] = event.version
-                    writes.add(
-                        NewEvent(id: event.id, type: event.type, data: event.data, metadata: event.metadata),
-                        stream: event.stream, version: event.version, position: event.position,
-                        recordedAt: event.recordedAt.unixMilliseconds)
+                    previous = try writes.add(event, after: previous)
                 }
                 let statement = writes.statement(
                     schema: schema, head: last.position,
-                    recordedAt: max(recordedAt, last.recordedAt.unixMilliseconds), channel: channel)
+                    recordedAt: max(recordedAt, last.recordedAt.unixMilliseconds), hash: previous, channel: channel)
                 for try await _ in try await connection.query(statement, logger: logger) {}
             }
         }
@@ -70,9 +68,10 @@ extension PostgresEventStore: CopyableStore {
         let channel = channel
         try await withConnection { [logger] connection in
             try await connection.transaction(logger: logger) {
-                let (head, recordedAt) = try await PostgresAppendBatch.lockLogHead(
+                let (head, recordedAt, hash) = try await PostgresAppendBatch.lockLogHead(
                     schema, on: connection, logger: logger)
-                let statement = writes.statement(schema: schema, head: head, recordedAt: recordedAt, channel: channel)
+                let statement = writes.statement(
+                    schema: schema, head: head, recordedAt: recordedAt, hash: hash, channel: channel)
                 for try await _ in try await connection.query(statement, logger: logger) {}
             }
         }

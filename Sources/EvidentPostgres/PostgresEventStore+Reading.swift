@@ -170,14 +170,14 @@ extension PostgresEventStore {
         withLargeTexts: inout [Int]
     ) throws {
         try PostgresBinaryArray.withArrays(in: row.map(\.bytes)) { arrays in
-            guard arrays.count == 8 else { throw EventPage.malformed }
+            guard arrays.count == 9 else { throw EventPage.malformed }
             var (ids, streams, types, data) = (arrays[0], arrays[1], arrays[2], arrays[3])
             var (metadata, versions, positions, recordedAt) = (arrays[4], arrays[5], arrays[6], arrays[7])
+            var hashes = arrays[8]
             let count = ids.count
-            guard [types, data, metadata, versions, positions, recordedAt].allSatisfy({ $0.count == count }),
+            guard [types, data, metadata, versions, positions, recordedAt, hashes].allSatisfy({ $0.count == count }),
                 streams.count == (stream == nil ? count : 0)
             else { throw EventPage.malformed }
-            events.reserveCapacity(events.count + count)
             var streamNames = StreamNames()
             var previousPosition = events.last?.position
             for _ in 0..<count {
@@ -200,7 +200,8 @@ extension PostgresEventStore {
                     RecordedEvent(
                         id: id, stream: name, type: type, data: eventData ?? .null,
                         metadata: eventMetadata ?? EventMetadata(), version: version, position: position,
-                        recordedAt: Date(unixMilliseconds: try recordedAt.nextInteger(Int64.self))))
+                        recordedAt: Date(unixMilliseconds: try recordedAt.nextInteger(Int64.self)),
+                        hash: try hashes.next().map { Array($0) }))
             }
         }
     }
@@ -231,7 +232,7 @@ extension PostgresEventStore {
 struct EventPage {
     /// The columns `rows` selects.
     static let columns =
-        "id, stream, type, data, metadata, version, position, recorded_at, "
+        "id, stream, type, data, metadata, version, position, recorded_at, hash, "
         + "octet_length(data) + octet_length(metadata) <= \(largestInlineTexts) AS inline"
 
     /// The most events one statement reads: with ``largestInlineTexts``, it bounds each array of
@@ -262,7 +263,7 @@ struct EventPage {
                 """
                 SELECT array_agg(id), \(knowingStream ? "NULL" : "array_agg(stream)"), array_agg(type),
                     array_agg(CASE WHEN inline THEN data END), array_agg(CASE WHEN inline THEN metadata END),
-                    array_agg(version), array_agg(position), array_agg(recorded_at)
+                    array_agg(version), array_agg(position), array_agg(recorded_at), array_agg(hash)
                 FROM (\(rows)) page
                 """), binds: binds)
     }

@@ -1,4 +1,46 @@
 extension PostgresSchema {
+    /// The log's hash chain (``LogChain``): `chain_hash` computes one link exactly as the Swift code does (texts as
+    /// their UTF-8 bytes after a 4-byte length, integers as 8 bytes big-endian), the events written before it are
+    /// chained in position order, `log_head` keeps the last hash, and triggers refuse to change or delete events.
+    static let hashChain = """
+        CREATE FUNCTION {s}.chain_hash(
+            previous bytea, at_position bigint, event_id uuid, stream_name text, event_version bigint,
+            event_type text, recorded bigint, event_data text, event_metadata text
+        ) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
+            SELECT sha256(previous || int8send(at_position) || uuid_send(event_id)
+                || int4send(octet_length(convert_to(stream_name, 'UTF8'))) || convert_to(stream_name, 'UTF8')
+                || int8send(event_version)
+                || int4send(octet_length(convert_to(event_type, 'UTF8'))) || convert_to(event_type, 'UTF8')
+                || int8send(recorded)
+                || int4send(octet_length(convert_to(event_data, 'UTF8'))) || convert_to(event_data, 'UTF8')
+                || int4send(octet_length(convert_to(event_metadata, 'UTF8'))) || convert_to(event_metadata, 'UTF8'))
+        $$;
+        ALTER TABLE {s}.events ADD COLUMN hash bytea;
+        ALTER TABLE {s}.log_head ADD COLUMN hash bytea NOT NULL DEFAULT '\\x0000000000000000000000000000000000000000000000000000000000000000';
+        DO $$
+        DECLARE
+            previous bytea := '\\x0000000000000000000000000000000000000000000000000000000000000000';
+            event record;
+        BEGIN
+            FOR event IN SELECT * FROM {s}.events ORDER BY position LOOP
+                previous := {s}.chain_hash(previous, event.position, event.id, event.stream, event.version, event.type,
+                    event.recorded_at, event.data, event.metadata);
+                UPDATE {s}.events SET hash = previous WHERE position = event.position;
+            END LOOP;
+            UPDATE {s}.log_head SET hash = previous;
+        END
+        $$;
+        CREATE FUNCTION {s}.refuse_changing_events() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'Evident events are never changed or deleted: the log is append-only';
+        END
+        $$;
+        CREATE TRIGGER events_are_never_changed BEFORE UPDATE OR DELETE ON {s}.events
+            FOR EACH ROW EXECUTE FUNCTION {s}.refuse_changing_events();
+        CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON {s}.events
+            FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_changing_events();
+        """
+
     /// The server-side function that commits a batch of appends in one statement (``PostgresAppendBatch``; see
     /// `docs/storage.md`, "Positions on PostgreSQL").
     ///
@@ -42,7 +84,8 @@ extension PostgresSchema {
             OUT lengths bigint[],
             OUT replays text[],
             OUT head_position bigint,
-            OUT head_recorded_at bigint
+            OUT head_recorded_at bigint,
+            OUT head_hash bytea
         ) LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
         DECLARE
             requests integer := cardinality(request_append_counts);
@@ -65,12 +108,15 @@ extension PostgresSchema {
             added bigint;
             refused integer;
             written boolean := false;
+            event_hashes bytea[];
+            append_index bigint;
         BEGIN
             outcomes := array_fill(0::smallint, ARRAY[requests]);
             details := array_fill(0::bigint, ARRAY[requests]);
             lengths := array_fill(0::bigint, ARRAY[appends]);
             replays := array_fill(''::text, ARRAY[requests]);
-            SELECT h.position, h.recorded_at INTO head_position, head_recorded_at FROM {s}.log_head h FOR UPDATE;
+            SELECT h.position, h.recorded_at, h.hash INTO head_position, head_recorded_at, head_hash
+                FROM {s}.log_head h FOR UPDATE;
             head_recorded_at := greatest(now_ms, head_recorded_at);
             SELECT array_agg(coalesce(
                     (SELECT e.version FROM {s}.events e WHERE e.stream = u.name ORDER BY e.version DESC LIMIT 1), 0)
@@ -143,12 +189,25 @@ extension PostgresSchema {
                 next_append := last_append + 1;
             END LOOP;
             IF written THEN
+                -- The chain, event by event in position order (the arrays hold the events in that order).
+                event_hashes := array_fill(NULL::bytea, ARRAY[cardinality(event_ids)]);
+                FOR e IN 1 .. cardinality(event_ids) LOOP
+                    append_index := event_appends[e];
+                    IF first_positions[append_index] > 0 THEN
+                        head_hash := {s}.chain_hash(head_hash, first_positions[append_index] + (e - first_events[append_index]),
+                            event_ids[e], stream_names[append_stream_slots[append_index]],
+                            lengths[append_index] + 1 + (e - first_events[append_index]), event_types[e],
+                            head_recorded_at, event_data[e], event_metadata[e]);
+                        event_hashes[e] := head_hash;
+                    END IF;
+                END LOOP;
                 -- One statement for the rows and the head: each statement of a function has a fixed cost.
                 WITH new_events AS (
-                    INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at)
+                    INSERT INTO {s}.events (position, id, stream, category, version, type, data, metadata, recorded_at, hash)
                     SELECT first_positions[e.a] + (e.n - first_events[e.a]), e.id,
                         stream_names[append_stream_slots[e.a]], stream_categories[append_stream_slots[e.a]],
-                        lengths[e.a] + 1 + (e.n - first_events[e.a]), e.type, e.data, e.metadata, head_recorded_at
+                        lengths[e.a] + 1 + (e.n - first_events[e.a]), e.type, e.data, e.metadata, head_recorded_at,
+                        event_hashes[e.n]
                     FROM unnest(event_appends, event_ids, event_types, event_data, event_metadata)
                         WITH ORDINALITY AS e(a, id, type, data, metadata, n)
                     WHERE first_positions[e.a] > 0
@@ -157,7 +216,7 @@ extension PostgresSchema {
                     SELECT k.name, k.fingerprint, k.result, head_recorded_at
                     FROM unnest(new_keys, new_fingerprints, new_results) AS k(name, fingerprint, result)
                 )
-                UPDATE {s}.log_head SET position = head_position, recorded_at = head_recorded_at;
+                UPDATE {s}.log_head SET position = head_position, recorded_at = head_recorded_at, hash = head_hash;
                 PERFORM pg_notify(channel, head_position::text);
             END IF;
         END

@@ -105,7 +105,8 @@ struct PostgresSchema: Sendable {
                     receipt_position bigint
                 );
                 """),
-        Migration(identifier: "v4: append_batch, a batch of appends in one statement", sql: appendBatchFunction),
+        Migration(identifier: "v4: hash chain, and events that cannot be changed or deleted", sql: hashChain),
+        Migration(identifier: "v5: append_batch, a batch of appends in one statement", sql: appendBatchFunction),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).
