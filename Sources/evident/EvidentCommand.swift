@@ -18,7 +18,7 @@ struct EvidentCommand: AsyncParsableCommand {
             AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, StateCommand.self,
             SpecCommand.self,
             ServeCommand.self,
-            KeysCommand.self, ForgetCommand.self, CopyCommand.self, BenchCommand.self, CrashWriterCommand.self,
+            KeysCommand.self, ForgetCommand.self, VerifyCommand.self, AuditCommand.self, CopyCommand.self, BenchCommand.self, CrashWriterCommand.self,
             ProjectionWorkerCommand.self,
         ])
 

@@ -3,7 +3,7 @@ public import Foundation
 /// A store whose whole content can be read and written as it is, for ``StoreCopy`` (`evident copy`): events
 /// with their ids, positions, versions and times; idempotency keys; snapshots; checkpoints and parked events.
 /// The stored spec and API keys are events of system streams, so they travel with the log.
-public protocol CopyableStore: EventStore, SnapshotStore, CheckpointStore, SubjectKeyStore {
+public protocol CopyableStore: EventStore, SnapshotStore, CheckpointStore, SubjectKeyStore, VerifiableStore {
     /// Appends `events` exactly as they are. They must continue the log: the first one's position is the head
     /// plus one, and positions and each stream's versions follow on without holes.
     func importEvents(_ events: [RecordedEvent]) async throws
