@@ -65,6 +65,7 @@ public struct EvidentServer: Sendable {
         routes.group(.open, addOpenRoutes)
         routes.group(.scope(.read)) { routes in
             addServerReads(&routes)
+            addAuditReads(&routes)
             addLogRoutes(&routes)
             addAggregateReads(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }

@@ -117,7 +117,7 @@ public enum LogVerifier {
                                 ? "the event has no hash"
                                 : "the event does not match its hash: it was changed, inserted or moved"))
                 }
-                if let next = pending.first, next.position == event.position {
+                while let next = pending.first, next.position == event.position {
                     guard next.hash == hash else {
                         return .failure(
                             Tampering(

@@ -203,3 +203,13 @@ struct PersonalMetadata {
         ]
     }
 }
+
+/// The events as stored, personal values sealed: what the hash chain covers.
+extension PrivacyEventStore: VerifiableStore {
+    public func storedEvents(after position: Int64, limit: Int) async throws -> [StoredEvent] {
+        guard let base = base as? any VerifiableStore else {
+            throw EventStoreError.invalidArgument("This store keeps no hash chain to verify.")
+        }
+        return try await base.storedEvents(after: position, limit: limit)
+    }
+}

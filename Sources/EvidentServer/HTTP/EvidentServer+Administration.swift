@@ -40,6 +40,16 @@ extension EvidentServer {
         }
     }
 
+    /// `GET /_audit/head`: the latest signed head, for auditors to keep.
+    func addAuditReads(_ routes: inout Routes.Group) {
+        routes.on(.get, "/_audit/head") { _, _ in
+            guard let checkpoint = try await CheckpointSigner.latest(in: engine.store) else {
+                throw APIError(.notFound, "No signed head yet: start the server with --signing-key FILE.")
+            }
+            return Response.ok(checkpoint.json.object ?? [:])
+        }
+    }
+
     /// `PUT /_spec` and the keys.
     func addAdministrationRoutes(_ routes: inout Routes.Group) {
         routes.on(.put, "/_spec") { request, _ in
@@ -80,6 +90,22 @@ extension EvidentServer {
                     .conflict,
                     "Key '\(id)' is the last admin key; create another admin key first, or revoke it on the server "
                         + "with `evident keys revoke --force \(id)`.")
+            }
+        }
+
+        routes.on(.get, "/_verify") { request, _ in
+            let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
+            guard let store = engine.store as? any VerifiableStore else {
+                throw APIError(.notImplemented, "This server's store keeps no hash chain.")
+            }
+            switch try await LogVerifier.verify(store, after: Int64(from - 1)) {
+            case .success(let verified):
+                return Response.ok([
+                    "verified": .int(verified.events), "head": .int(Int(verified.head)),
+                    "hash": .string(LogChain.hex(verified.hash)),
+                ])
+            case .failure(let tampering):
+                return Response.ok(["tampered": .int(Int(tampering.position)), "reason": .string(tampering.reason)])
             }
         }
 

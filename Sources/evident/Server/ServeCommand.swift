@@ -35,6 +35,13 @@ struct ServeCommand: AsyncParsableCommand {
         help: "A spec file to run; stored as a new version when it differs from the stored one. [env: EVIDENT_SPEC]")
     var spec: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "An Ed25519 key (from `evident audit keygen`) to sign the log's head with, every 1,000 events or 10 "
+                + "seconds, into $audit:checkpoints; GET /_audit/head answers the latest. [env: EVIDENT_SIGNING_KEY_FILE]",
+            valueName: "file"))
+    var signingKey: String?
+
     @Option(help: "The address to listen on. [env: EVIDENT_HOST] (default: 127.0.0.1)")
     var host: String?
 
@@ -175,25 +182,37 @@ struct ServeCommand: AsyncParsableCommand {
         let compiled = try setting(spec, "EVIDENT_SPEC").map { try Self.loadSpec($0, limits: limits) }
         let logger = Logger(label: "evident")
         let masterKey = try store.masterKey()
+        let signingKey = try setting(signingKey, "EVIDENT_SIGNING_KEY_FILE").map { file in
+            guard let data = FileManager.default.contents(atPath: file),
+                let key = try? SigningKey(text: String(decoding: data, as: UTF8.self))
+            else {
+                throw ValidationError(
+                    "Cannot read a signing key from \(file): it holds the base64 of 32 bytes, as `evident audit keygen` "
+                        + "writes it.")
+            }
+            return key
+        }
         // The store closes once the server has stopped, so appends still queued are committed and acknowledged
         // before the process ends.
         try await location.withStore(creating: true, maximumStreamLength: maximumStreamLength, logger: logger) {
             store in
             guard let readLocation else {
                 return try await Self.serve(
-                    store, masterKey: masterKey, spec: compiled, configuration: configuration, logger: logger)
+                    store, masterKey: masterKey, signingKey: signingKey, spec: compiled, configuration: configuration,
+                    logger: logger)
             }
             try await readLocation.withStore(creating: false, logger: logger) { readStore in
                 try await Self.serve(
-                    store, readStore: readStore, masterKey: masterKey, spec: compiled, configuration: configuration,
-                    logger: logger)
+                    store, readStore: readStore, masterKey: masterKey, signingKey: signingKey, spec: compiled,
+                    configuration: configuration, logger: logger)
             }
         }
     }
 
     /// Runs the server over `store` (reading from `readStore` when given) until SIGTERM or SIGINT.
     private static func serve(
-        _ store: OpenedStore, readStore: OpenedStore? = nil, masterKey: MasterKey?, spec compiled: CompiledSpec?,
+        _ store: OpenedStore, readStore: OpenedStore? = nil, masterKey: MasterKey?, signingKey: SigningKey?,
+        spec compiled: CompiledSpec?,
         configuration: ServerConfiguration, logger: Logger
     ) async throws {
         let server = EvidentServer(
@@ -211,8 +230,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // SIGTERM or SIGINT: stop accepting, let requests in progress finish for the grace period, then cancel
         // them (their work checks for cancellation between steps).
+        var running: [any Service] = [application]
+        if let signingKey {
+            running.append(CheckpointSigner(store: store.store, key: signingKey, logger: logger))
+        }
         var services = ServiceGroupConfiguration(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         services.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
         services.maximumCancellationDuration = .seconds(2)
         ShutdownWatchdog.arm(limit: configuration.shutdownGracePeriod + .seconds(3), logger: logger)
