@@ -126,6 +126,16 @@ enum OpenAPIDocument {
                     "Revoke an API key (not the last admin key: 409)", scope: "admin", parameters: ["id"],
                     success: "200", errors: ["401", "403", "404", "409"], writes: true)
             ],
+            "/_audit/head": [
+                "get": operation(
+                    "The latest signed head of the log's hash chain (404 until the server signs one)", scope: "read",
+                    success: "200", errors: ["401", "403", "404"])
+            ],
+            "/_verify": [
+                "get": operation(
+                    "Check the log's hash chain from a position on: the events verified, or the first tampered one",
+                    scope: "admin", query: ["from"], success: "200", errors: ["400", "401", "403"])
+            ],
             "/_subjects/{id}": [
                 "get": operation(
                     "Whether a data subject has personal data stored, how much and where, or the receipt of their "
