@@ -45,7 +45,8 @@ struct HashChainTests {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         return try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER evident_events_are_never_changed; DROP TRIGGER evident_events_are_never_deleted")
+            try db.execute(
+                sql: "DROP TRIGGER evident_events_are_never_changed; DROP TRIGGER evident_events_are_never_deleted")
             let position = Int64.random(in: 1...(head - 1), using: &random)
             switch kind {
             case .changeByte:
@@ -53,14 +54,19 @@ struct HashChainTests {
                     using: &random)!
                 switch column {
                 case "version", "recorded_at":
-                    try db.execute(sql: "UPDATE evident_events SET \(column) = \(column) + 100000 WHERE position = ?", arguments: [position])
+                    try db.execute(
+                        sql: "UPDATE evident_events SET \(column) = \(column) + 100000 WHERE position = ?",
+                        arguments: [position])
                 case "id":
-                    var id = try Data.fetchOne(db, sql: "SELECT id FROM evident_events WHERE position = ?", arguments: [position])!
+                    var id = try Data.fetchOne(
+                        db, sql: "SELECT id FROM evident_events WHERE position = ?", arguments: [position])!
                     id[Int.random(in: 0..<16, using: &random)] ^= 0x01
-                    try db.execute(sql: "UPDATE evident_events SET id = ? WHERE position = ?", arguments: [id, position])
+                    try db.execute(
+                        sql: "UPDATE evident_events SET id = ? WHERE position = ?", arguments: [id, position])
                 default:
                     var text = Array(
-                        try String.fetchOne(db, sql: "SELECT \(column) FROM evident_events WHERE position = ?", arguments: [position])!
+                        try String.fetchOne(
+                            db, sql: "SELECT \(column) FROM evident_events WHERE position = ?", arguments: [position])!
                             .utf8)
                     let index = Int.random(in: 0..<text.count, using: &random)
                     text[index] = text[index] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
@@ -74,7 +80,8 @@ struct HashChainTests {
                 return position
             case .insert:
                 // A forged event at `position`, the later ones moved up by one, each keeping its stored hash.
-                try db.execute(sql: "UPDATE evident_events SET position = -position WHERE position >= ?", arguments: [position])
+                try db.execute(
+                    sql: "UPDATE evident_events SET position = -position WHERE position >= ?", arguments: [position])
                 try db.execute(sql: "UPDATE evident_events SET position = 1 - position WHERE position < 0")
                 try db.execute(
                     sql: """
@@ -95,7 +102,9 @@ struct HashChainTests {
         }
     }
 
-    @Test("random logs with forgettings verify; any single change of each kind is caught where it was made", arguments: 0..<6)
+    @Test(
+        "random logs with forgettings verify; any single change of each kind is caught where it was made",
+        arguments: 0..<6)
     func randomLogs(seed: UInt64) async throws {
         let directory = try TemporaryDirectory()
         var random = SeededGenerator(seed: seed &* 7919 &+ 1)
@@ -129,7 +138,9 @@ struct HashChainTests {
         try await store.append([NewEvent(type: "was_noted")], to: try StreamName("note:1"))
         await store.close()
         let queue = try DatabaseQueue(path: path)
-        #expect(throws: DatabaseError.self) { try queue.write { try $0.execute(sql: "UPDATE evident_events SET type = 'x'") } }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { try $0.execute(sql: "UPDATE evident_events SET type = 'x'") }
+        }
         #expect(throws: DatabaseError.self) { try queue.write { try $0.execute(sql: "DELETE FROM evident_events") } }
         try queue.close()
         let reopened = try SQLiteEventStore(path: path)

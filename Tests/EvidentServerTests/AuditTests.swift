@@ -7,7 +7,9 @@ import Testing
 
 @Suite("HTTP API: audit")
 struct AuditTests {
-    @Test("events carry their hash; GET /_verify checks the chain; signed heads come from GET /_audit/head", arguments: StoreKind.all)
+    @Test(
+        "events carry their hash; GET /_verify checks the chain; signed heads come from GET /_audit/head",
+        arguments: StoreKind.all)
     func chainAndCheckpoints(_ kind: StoreKind) async throws {
         let server = try await TestServer(kind)
         let key = SigningKey()
