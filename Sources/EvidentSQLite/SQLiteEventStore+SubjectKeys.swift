@@ -28,10 +28,15 @@ extension SQLiteEventStore: SubjectKeyStore {
                     key.subjectHash, key.id.uuidString.lowercased(), key.material.map { Data($0) },
                     key.createdAt.unixMilliseconds,
                 ])
-            return try Row.fetchOne(
-                db, sql: "SELECT \(Self.keyColumns) FROM evident_subject_keys WHERE subject_hash = ?",
-                arguments: [key.subjectHash]
-            ).map(Self.subjectKey) ?? key
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.keyColumns) FROM evident_subject_keys WHERE subject_hash = ?",
+                    arguments: [key.subjectHash])
+            else {
+                throw EventStoreError(
+                    code: .storageFailure, message: "A data subject's key was neither kept nor found.")
+            }
+            return try Self.subjectKey(row)
         }
     }
 

@@ -33,7 +33,13 @@ extension PostgresEventStore: SubjectKeyStore {
                 UNION ALL SELECT \(Self.keyColumns) FROM {s}.subject_keys WHERE subject_hash = $1
                 """),
             binds: bindings(key.subjectHash, key.id, ByteBuffer(bytes: material), key.createdAt.unixMilliseconds))
-        return try await keys(query).first ?? key
+        if let stored = try await keys(query).first { return stored }
+        // Another writer's key, committed after this statement's snapshot was taken: the insert saw the conflict,
+        // the select could not see the row. A new statement does.
+        guard let stored = try await subjectKey(subjectHash: key.subjectHash) else {
+            throw EventStoreError(code: .storageFailure, message: "A data subject's key was neither kept nor found.")
+        }
+        return stored
     }
 
     public func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey] {
