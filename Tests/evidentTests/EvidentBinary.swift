@@ -21,29 +21,42 @@ enum EvidentBinary {
 
     /// Runs `evident` with `arguments` to completion; returns the exit code, standard output and error.
     /// `environment` adds variables to the test's own.
+    ///
+    /// Its input and output go through files, not pipes: a pipe's end can leak into a process another test starts
+    /// at the same moment, and a read to the end of the pipe would then wait for that process to end too (a
+    /// `crash-writer` never ends on its own).
     static func run(
         _ arguments: [String], input: String? = nil, in directory: String? = nil, environment: [String: String] = [:]
     ) throws -> (status: Int32, output: String, error: String) {
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("evident-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: files) }
+        func file(_ name: String, _ contents: String = "") throws -> URL {
+            let url = files.appendingPathComponent(name)
+            guard FileManager.default.createFile(atPath: url.path, contents: Data(contents.utf8)) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            return url
+        }
+        let (inputFile, outputFile, errorFile) = (try file("in", input ?? ""), try file("out"), try file("err"))
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        let error = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = stdin
+        let handles = (
+            input: try FileHandle(forReadingFrom: inputFile), output: try FileHandle(forWritingTo: outputFile),
+            error: try FileHandle(forWritingTo: errorFile)
+        )
+        process.standardInput = handles.input
+        process.standardOutput = handles.output
+        process.standardError = handles.error
         try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        for handle in [handles.input, handles.output, handles.error] { try? handle.close() }
         return (
-            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-            String(decoding: errorData, as: UTF8.self)
+            process.terminationStatus, String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
+            String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
         )
     }
 }
