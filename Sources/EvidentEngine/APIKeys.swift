@@ -92,7 +92,7 @@ public final class APIKeys: Sendable {
     public func create(scope: APIKeyScope) async throws -> (id: String, key: String, position: Int64) {
         var generator = SystemRandomNumberGenerator()
         func hex(_ count: Int) -> String {
-            (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            LogChain.hex((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
         }
         let id = hex(6)
         let key = "evk_\(id)_\(hex(24))"

@@ -83,9 +83,10 @@ struct PostgresAppendBatch {
     private func applyInlineProjections(_ event: RecordedEvent, on connection: PostgresConnection, logger: Logger)
         async throws
     {
-        for projection in inlineProjections where projection.filter.matches(event) {
+        let isReceipt = ForgettingReceipt.isReceipt(event)
+        for projection in inlineProjections where isReceipt || projection.filter.matches(event) {
             do {
-                try await projection.apply(event, in: connection, logger: logger)
+                try await projection.handle(event, in: connection, logger: logger)
             } catch {
                 guard !PostgresErrors.isTransient(error) else { throw error }
                 throw ProjectionError.inlineProjectionFailed(
@@ -94,15 +95,16 @@ struct PostgresAppendBatch {
         }
     }
 
-    /// The events of `request` as written, with the `results` of the append.
+    /// The events of `request` as written, with the `results` of the append, as reads will return them.
     private static func recordedEvents(_ request: AppendRequest, results: [AppendResult], recordedAt: Int64)
         -> [RecordedEvent]
     {
         zip(request.appends, results).flatMap { append, result in
             append.events.enumerated().map { offset, event in
-                RecordedEvent(
-                    id: event.id, stream: append.stream, type: event.type, data: event.data,
-                    metadata: event.metadata, version: result.streamLength - result.count + offset + 1,
+                let read = event.asRead
+                return RecordedEvent(
+                    id: event.id, stream: append.stream, type: event.type, data: read.data,
+                    metadata: read.metadata, version: result.streamLength - result.count + offset + 1,
                     position: result.firstPosition + Int64(offset), recordedAt: Date(unixMilliseconds: recordedAt))
             }
         }

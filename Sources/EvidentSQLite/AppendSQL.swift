@@ -14,7 +14,11 @@ struct AppendSQL {
     private(set) var insertEvent: ChainedInsert
     private let selectLength: Statement
 
-    init(db: Database, maximumStreamLength: Int?, path: String, inlineProjections: [any SQLiteProjection] = []) throws {
+    /// `chained` false (benchmarks only) stores events without their hash.
+    init(
+        db: Database, maximumStreamLength: Int?, path: String, inlineProjections: [any SQLiteProjection] = [],
+        chained: Bool = true
+    ) throws {
         self.db = db
         self.inlineProjections = inlineProjections
         self.path = path
@@ -25,7 +29,7 @@ struct AppendSQL {
         // Recording times never go backward in the log, so time travel by timestamp sees a prefix.
         let now = Date().unixMilliseconds
         recordedAt = max(now, last?[1] ?? now)
-        insertEvent = try ChainedInsert(db)
+        insertEvent = try ChainedInsert(db, chained: chained)
         selectLength = try db.cachedStatement(
             sql: "SELECT version FROM evident_events WHERE stream = ? ORDER BY version DESC LIMIT 1")
     }

@@ -7,14 +7,17 @@ struct ChainedInsert {
     private let statement: Statement
     /// The hash of the last event inserted, or of the log's last event before.
     private(set) var previous: [UInt8]
+    /// False for benchmarks only: events are stored without a hash.
+    private let chained: Bool
 
-    init(_ db: Database) throws {
+    init(_ db: Database, chained: Bool = true) throws {
+        self.chained = chained
         statement = try db.cachedStatement(
             sql: """
                 INSERT INTO evident_events (position, id, stream, category, version, type, data, metadata, recorded_at, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        previous = try Self.lastHash(db)
+        previous = chained ? try Self.lastHash(db) : LogChain.genesis
     }
 
     /// The hash of the log's last event; the chain's start when it is empty.
@@ -31,12 +34,14 @@ struct ChainedInsert {
     ) throws -> [UInt8] {
         let dataText = data.serialized()
         let metadataText = metadata.json.serialized()
-        let hash = LogChain.hash(
-            previous: previous, position: position, id: id, stream: stream.description, version: version, type: type,
-            recordedAt: recordedAt, data: dataText, metadata: metadataText)
+        let hash =
+            chained
+            ? LogChain.hash(
+                previous: previous, position: position, id: id, stream: stream.description, version: version,
+                type: type, recordedAt: recordedAt, data: dataText, metadata: metadataText) : []
         try statement.execute(arguments: [
             position, id, stream.description, stream.category, version, type, String(decoding: dataText, as: UTF8.self),
-            String(decoding: metadataText, as: UTF8.self), recordedAt, Data(hash),
+            String(decoding: metadataText, as: UTF8.self), recordedAt, chained ? Data(hash) : nil,
         ])
         previous = hash
         return hash

@@ -14,10 +14,11 @@ final class GroupCommitWriter: Sendable {
 
     init(
         pool: DatabasePool, maximumBatch: Int, maximumStreamLength: Int?, path: String,
-        inlineProjections: [any SQLiteProjection] = []
+        inlineProjections: [any SQLiteProjection] = [], chained: Bool = true
     ) {
         let transaction = BatchTransaction(
-            pool: pool, maximumStreamLength: maximumStreamLength, path: path, inlineProjections: inlineProjections)
+            pool: pool, maximumStreamLength: maximumStreamLength, path: path, inlineProjections: inlineProjections,
+            chained: chained)
         // The thread that runs transactions; GRDB's write methods block it, never a Swift concurrency thread.
         let transactionQueue = DispatchQueue(label: "evident.sqlite.group-commit")
         queue = GroupCommitQueue(maximumBatch: maximumBatch, closedError: SQLiteErrors.closed(path: path)) { batch in
@@ -48,6 +49,7 @@ private struct BatchTransaction: Sendable {
     let maximumStreamLength: Int?
     let path: String
     let inlineProjections: [any SQLiteProjection]
+    let chained: Bool
 
     func commit(_ batch: [AppendRequest]) -> [Result<CommittedAppend, any Error>] {
         var outcomes: [Result<[AppendResult], any Error>] = []
@@ -58,7 +60,7 @@ private struct BatchTransaction: Sendable {
                     outcomes = []
                     var writer = try AppendSQL(
                         db: db, maximumStreamLength: maximumStreamLength, path: path,
-                        inlineProjections: inlineProjections)
+                        inlineProjections: inlineProjections, chained: chained)
                     for request in batch {
                         outcomes.append(try writer.appendIsolated(request))
                     }

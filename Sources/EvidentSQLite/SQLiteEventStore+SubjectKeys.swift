@@ -6,7 +6,7 @@ import GRDB
 /// was (`secure_delete`, on for the store's writer) and then checkpoints the WAL and truncates it, so no copy of
 /// the key is left in the file or its WAL (see docs/privacy.md for what the file system may keep).
 extension SQLiteEventStore: SubjectKeyStore {
-    private static let keyColumns = "subject_hash, key_id, material, created_at, forgotten_at, receipt_position"
+    static let keyColumns = "subject_hash, key_id, material, created_at, forgotten_at, receipt_position"
 
     public func subjectKey(subjectHash: String) async throws -> SubjectKey? {
         try await read { db in
@@ -41,48 +41,60 @@ extension SQLiteEventStore: SubjectKeyStore {
     }
 
     public func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey] {
-        let list = ids.map { $0.uuidString.lowercased() }
-        return try await read { db in
-            let keys = try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT \(Self.keyColumns) FROM evident_subject_keys WHERE key_id IN (SELECT value FROM json_each(?))",
-                arguments: [JSON.array(list.map(JSON.string)).serializedString()]
-            ).map(Self.subjectKey)
-            return Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0) })
+        try await read { db in try Self.subjectKeys(db, ids: ids) }
+    }
+
+    static func subjectKeys(_ db: Database, ids: Set<UUID>) throws -> [UUID: SubjectKey] {
+        let list = ids.map { JSON.string($0.uuidString.lowercased()) }
+        let keys = try Row.fetchAll(
+            db,
+            sql: "SELECT \(keyColumns) FROM evident_subject_keys WHERE key_id IN (SELECT value FROM json_each(?))",
+            arguments: [JSON.array(list).serializedString()]
+        ).map(subjectKey)
+        return Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0) })
+    }
+
+    /// `events` with their personal values opened by `opener` with the keys in `db`, for `projection`; without
+    /// an opener, an error when any is sealed (a projection must not take ciphertext for the value).
+    static func openPersonalValues(
+        _ events: [RecordedEvent], with opener: PersonalDataOpener?, for projection: String, in db: Database
+    ) throws -> [RecordedEvent] {
+        let sealed = try PersonalDataOpener.Sealed(events)
+        guard !sealed.keyIDs.isEmpty else { return events }
+        guard let opener else {
+            throw ProjectionFailure(underlying: ProjectionError.sealedPersonalData(projection: projection))
         }
+        return try opener.open(sealed, keys: subjectKeys(db, ids: sealed.keyIDs))
     }
 
     public func destroySubjectKey(subjectHash: String, at date: Date) async throws -> Bool {
         try checkWritable()
         do {
-            return try await pool.writeWithoutTransaction { db in
-                var destroyed = false
-                try db.inTransaction {
-                    try db.execute(
-                        sql: """
-                            UPDATE evident_subject_keys SET material = NULL, forgotten_at = ?
-                            WHERE subject_hash = ? AND material IS NOT NULL
-                            """, arguments: [date.unixMilliseconds, subjectHash])
-                    destroyed = db.changesCount > 0
-                    return .commit
-                }
-                // The WAL still holds the page as it was before; copy the new one into the file and empty the WAL.
-                // A reader holding an old snapshot keeps the checkpoint from finishing: wait for it.
-                for attempt in 0..<200 {
-                    let busy = try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 1
-                    if busy == 0 { break }
-                    if attempt == 199 {
-                        throw EventStoreError(
-                            code: .unavailable,
-                            message: "The key was destroyed, but readers kept the WAL from being emptied for 10 s; "
-                                + "forget the subject again to finish.")
-                    }
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
-                return destroyed
+            let destroyed = try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE evident_subject_keys SET material = NULL, forgotten_at = ?
+                        WHERE subject_hash = ? AND material IS NOT NULL
+                        """, arguments: [date.unixMilliseconds, subjectHash])
+                return db.changesCount > 0
             }
+            // The WAL still holds the page as it was before; copy the new one into the file and empty the WAL.
+            // A reader holding an old snapshot keeps the checkpoint from finishing: wait for it, letting appends
+            // through between attempts.
+            for attempt in 0..<200 {
+                let busy = try await pool.writeWithoutTransaction { db in
+                    try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 1
+                }
+                if busy == 0 { return destroyed }
+                if attempt < 199 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            throw EventStoreError(
+                code: .unavailable,
+                message: "The key was destroyed, but readers kept the WAL from being emptied for 10 s; "
+                    + "forget the subject again to finish.")
         } catch let error as EventStoreError {
+            throw error
+        } catch let error as CancellationError {
             throw error
         } catch {
             throw SQLiteErrors.translate(error, path: path)

@@ -77,7 +77,7 @@ public final class SQLiteEventStore: EventStore {
         writer = GroupCommitWriter(
             pool: pool, maximumBatch: configuration.maximumAppendsPerCommit,
             maximumStreamLength: configuration.maximumStreamLength, path: path,
-            inlineProjections: configuration.inlineProjections)
+            inlineProjections: configuration.inlineProjections, chained: !configuration.benchmarkWithoutHashChain)
         logger.debug("Opened event store", metadata: ["path": "\(path)"])
     }
 

@@ -13,6 +13,9 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     /// Projections that run inside the transaction of every append (each append in its own savepoint): their
     /// read model is never behind the log, and one that throws fails only the append that ran it.
     public var inlineProjections: [any SQLiteProjection] = []
+    /// For `evident bench` only, to measure what the hash chain costs: appends store no hash, so the log does not
+    /// verify. Never set it on a store that keeps anything.
+    package var benchmarkWithoutHashChain = false
 
     public init() {}
 }

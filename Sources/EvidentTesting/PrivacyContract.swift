@@ -1,5 +1,6 @@
 public import Evident
 import Foundation
+import Synchronization
 public import Testing
 
 /// The contract of personal data on every store, through a ``PrivacyEventStore``: values sealed at rest,
@@ -27,6 +28,7 @@ public enum PrivacyContract {
         Case(name: "snapshots are sealed and stop opening once a subject is forgotten", body: snapshots),
         Case(name: "the master key wraps subject keys", body: masterKey),
         Case(name: "concurrent first writes of one subject share one key", body: concurrentFirstKey),
+        Case(name: "projections and reactors see values in clear and hear of forgettings", body: consumers),
     ]
 
     static let subject = "customer-42"
@@ -219,5 +221,57 @@ public enum PrivacyContract {
         let events = try await PrivacyEventStore(base).readLog(after: 0, filter: .all, limit: 100)
         #expect(Set(events.compactMap { $0.data["email"]?.string }).count == 8)
         #expect(events.count == 40 && events.allSatisfy { $0.metadata.extra["forgotten"] == nil })
+    }
+
+    static func consumers(_ factory: Factory) async throws {
+        final class Emails: Projection {
+            let name: String
+            let filter = LogFilter(streamCategories: ["customer"], excludesSystemStreams: true)
+            let rows = Mutex<[String: String]>([:])
+            let receipts = Mutex<[ForgettingReceipt]>([])
+            init(name: String) { self.name = name }
+            func apply(_ event: RecordedEvent) async throws {
+                rows.withLock { $0[event.stream.id] = event.data["email"]?.string ?? "(none)" }
+            }
+            func reset() async throws { rows.withLock { $0 = [:] } }
+            func forget(_ receipt: ForgettingReceipt) async throws {
+                receipts.withLock { $0.append(receipt) }
+                rows.withLock { rows in
+                    for stream in receipt.streams { rows[stream.id] = nil }
+                }
+            }
+        }
+        struct Mailer: Reactor {
+            let emails: Emails
+            var name: String { emails.name }
+            var filter: LogFilter { emails.filter }
+            func react(to event: RecordedEvent) async throws { try await emails.apply(event) }
+            func forget(_ receipt: ForgettingReceipt) async throws { try await emails.forget(receipt) }
+        }
+        let store = PrivacyEventStore(try await factory())
+        let checkpoints = InMemoryCheckpointStore()
+        let projection = Emails(name: "emails")
+        let reactor = Emails(name: "mailer")
+        let runners = [
+            ProjectionRunner(store: store, consumer: CheckpointedConsumer(projection, checkpoints: checkpoints)),
+            ProjectionRunner(
+                store: store, consumer: CheckpointedConsumer(Mailer(emails: reactor), checkpoints: checkpoints)),
+        ]
+        try await store.append([registered(subject, email: "ada@example.com")], to: StreamName("customer:42"))
+        try await store.append([registered(other, email: "bo@example.com")], to: StreamName("customer:7"))
+        for runner in runners { try await runner.catchUp() }
+        for emails in [projection, reactor] {
+            #expect(emails.rows.withLock { $0 } == ["42": "ada@example.com", "7": "bo@example.com"])
+        }
+
+        let receipt = try #require(try await store.forget(subject: subject))
+        for runner in runners { try await runner.catchUp() }
+        for emails in [projection, reactor] {
+            #expect(emails.rows.withLock { $0 } == ["7": "bo@example.com"], "\(emails.name) forgot the subject's rows")
+            #expect(emails.receipts.withLock { $0.map(\.subjectHash) } == [receipt.subjectHash])
+            #expect(emails.receipts.withLock { $0.first?.isAbout(subject: subject) } == true)
+        }
+        #expect(try await runners[0].rebuild() == 3)
+        #expect(projection.rows.withLock { $0 } == ["7": "bo@example.com"], "a rebuild forgets again, in log order")
     }
 }

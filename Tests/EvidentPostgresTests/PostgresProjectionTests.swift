@@ -34,6 +34,11 @@ struct StreamTotals: PostgresProjection {
         try await connection.query("DELETE FROM \(unescaped: table)", logger: logger)
     }
 
+    func forget(_ receipt: ForgettingReceipt, in connection: PostgresConnection, logger: Logger) async throws {
+        let streams = receipt.streams.map(\.description)
+        try await connection.query("DELETE FROM \(unescaped: table) WHERE stream = ANY(\(streams))", logger: logger)
+    }
+
     /// The rows by stream, `[events, amount]`; none when the table is missing.
     func rows(_ store: PostgresEventStore) async throws -> [String: [Int]] {
         try await store.withConnection { [table] connection in
@@ -67,9 +72,9 @@ struct PostgresProjectionTests {
                 let store = try await stores.open(url: url, configure: configure)
                 return SQLProjectionContract.Subject(
                     store: store,
-                    totals: { acceptingPoison, runnerConfiguration in
+                    totals: { acceptingPoison, runnerConfiguration, opener in
                         store.projectionRunner(
-                            for: StreamTotals(schema: schema, acceptsPoison: acceptingPoison),
+                            for: StreamTotals(schema: schema, acceptsPoison: acceptingPoison), opening: opener,
                             configuration: runnerConfiguration)
                     },
                     rows: { try await StreamTotals(name: $0, schema: schema).rows(store) },
@@ -77,7 +82,7 @@ struct PostgresProjectionTests {
                         try await store.execute(
                             unsafeSQL: "DELETE FROM \(StreamTotals(name: $0, schema: schema).table)")
                     },
-                    rebuildInlineProjection: { try await store.rebuildInlineProjection(named: $0) },
+                    rebuildInlineProjection: { try await store.rebuildInlineProjection(named: $0, opening: $1) },
                     consumerStatuses: { try await store.consumerStatuses() },
                     reopen: { try await stores.open(url: url, configure: configure) })
             }

@@ -31,6 +31,12 @@ struct StreamTotals: SQLiteProjection {
     func reset(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM \(table)")
     }
+
+    func forget(_ receipt: ForgettingReceipt, in db: Database) throws {
+        for stream in receipt.streams {
+            try db.execute(sql: "DELETE FROM \(table) WHERE stream = ?", arguments: [stream.description])
+        }
+    }
 }
 
 @Suite("SQLite projections")
@@ -46,9 +52,10 @@ struct SQLiteProjectionTests {
             let store = try SQLiteEventStore(path: path, configuration: configuration)
             return SQLProjectionContract.Subject(
                 store: store,
-                totals: { acceptingPoison, runnerConfiguration in
+                totals: { acceptingPoison, runnerConfiguration, opener in
                     store.projectionRunner(
-                        for: StreamTotals(acceptsPoison: acceptingPoison), configuration: runnerConfiguration)
+                        for: StreamTotals(acceptsPoison: acceptingPoison), opening: opener,
+                        configuration: runnerConfiguration)
                 },
                 rows: { name in
                     let table = StreamTotals(name: name).table
@@ -66,7 +73,7 @@ struct SQLiteProjectionTests {
                         try db.execute(sql: "DELETE FROM \(StreamTotals(name: name).table)")
                     }
                 },
-                rebuildInlineProjection: { try await store.rebuildInlineProjection(named: $0) },
+                rebuildInlineProjection: { try await store.rebuildInlineProjection(named: $0, opening: $1) },
                 consumerStatuses: { try await store.consumerStatuses() },
                 reopen: { try SQLiteEventStore(path: path, configuration: reopening) })
         }

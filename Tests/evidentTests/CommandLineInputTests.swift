@@ -123,15 +123,8 @@ struct CommandLineInputTests {
 
     /// Runs `script` with `sh`, passing the `evident` executable as `$1` and `database` as `$2`.
     func shell(_ script: String, database: String) throws -> (status: Int32, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script, "sh", EvidentBinary.url.path, database]
-        let error = Pipe()
-        process.standardError = error
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let run = try EvidentBinary.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", script, "sh", EvidentBinary.url.path, database])
+        return (run.status, run.error)
     }
 }

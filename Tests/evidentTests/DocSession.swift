@@ -48,13 +48,20 @@ struct DocSession {
         environment["PATH"] = EvidentBinary.url.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
         environment["LC_ALL"] = "C.UTF-8"
         process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        // Into a file, not a pipe: the servers the session starts in the background, or a process another test
+        // starts at the same moment, would hold a pipe open after the session ends.
+        let outputPath = directory.file("session-output")
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try output.close()
+        let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))
         return split(String(decoding: data, as: UTF8.self), token: token, count: page.commands.count)
     }
 

@@ -28,6 +28,14 @@ enum EvidentBinary {
     static func run(
         _ arguments: [String], input: String? = nil, in directory: String? = nil, environment: [String: String] = [:]
     ) throws -> (status: Int32, output: String, error: String) {
+        try run(url, arguments, input: input, in: directory, environment: environment)
+    }
+
+    /// Runs `executable` as ``run(_:input:in:environment:)`` runs `evident`.
+    static func run(
+        _ executable: URL, _ arguments: [String], input: String? = nil, in directory: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String, error: String) {
         let files = FileManager.default.temporaryDirectory.appendingPathComponent("evident-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: files) }
@@ -40,7 +48,7 @@ enum EvidentBinary {
         }
         let (inputFile, outputFile, errorFile) = (try file("in", input ?? ""), try file("out"), try file("err"))
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -35,21 +35,12 @@ final class PrivatePostgres: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Runs the script to completion, its output in files (see ``EvidentBinary/run(_:input:in:environment:)``).
     private static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw RawHTTP.Failure(description: "postgres-cluster.sh \(arguments.joined(separator: " ")): \(problem)")
+        let (status, output, error) = try EvidentBinary.run(URL(fileURLWithPath: script), arguments)
+        guard status == 0 else {
+            throw RawHTTP.Failure(description: "postgres-cluster.sh \(arguments.joined(separator: " ")): \(error)")
         }
-        return text
+        return output
     }
 }

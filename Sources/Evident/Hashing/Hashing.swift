@@ -4,11 +4,11 @@ import Crypto
 public enum Hashing {
     /// The digest of `message` as 64 lower-case hex digits.
     public static func sha256Hex(_ message: [UInt8]) -> String {
-        SHA256.hash(data: message).hexDigest
+        LogChain.hex(sha256(message))
     }
 
     /// The 32-byte digest of `message`.
     public static func sha256(_ message: [UInt8]) -> [UInt8] {
-        Array(SHA256.hash(data: message))
+        SHA256.hash(data: message).withUnsafeBytes { Array($0) }
     }
 }

@@ -18,17 +18,19 @@ public enum LogChain {
         previous: [UInt8], position: Int64, id: UUID, stream: String, version: Int, type: String,
         recordedAt: Int64, data: some Collection<UInt8>, metadata: some Collection<UInt8>
     ) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        hasher.update(integer: position)
-        withUnsafeBytes(of: id.uuid) { hasher.update(bufferPointer: $0) }
-        hasher.update(text: stream.utf8)
-        hasher.update(integer: Int64(version))
-        hasher.update(text: type.utf8)
-        hasher.update(integer: recordedAt)
-        hasher.update(text: data)
-        hasher.update(text: metadata)
-        return Array(hasher.finalize())
+        // One message, hashed in one call: each call into the hasher costs more than hashing a small event.
+        var message: [UInt8] = []
+        message.reserveCapacity(100 + stream.utf8.count + type.utf8.count + data.count + metadata.count)
+        message += previous
+        message.append(integer: position)
+        withUnsafeBytes(of: id.uuid) { message += $0 }
+        message.append(text: stream.utf8)
+        message.append(integer: Int64(version))
+        message.append(text: type.utf8)
+        message.append(integer: recordedAt)
+        message.append(text: data)
+        message.append(text: metadata)
+        return SHA256.hash(data: message).withUnsafeBytes { Array($0) }
     }
 
     /// `bytes` as lower-case hex digits.
@@ -74,18 +76,14 @@ public enum LogChain {
     }
 }
 
-extension SHA256 {
-    fileprivate mutating func update(integer: Int64) {
-        withUnsafeBytes(of: integer.bigEndian) { update(bufferPointer: $0) }
+extension [UInt8] {
+    fileprivate mutating func append(integer: Int64) {
+        Swift.withUnsafeBytes(of: integer.bigEndian) { self += $0 }
     }
 
-    fileprivate mutating func update(text: some Collection<UInt8>) {
-        update(integer32: UInt32(text.count))
-        let done: Void? = text.withContiguousStorageIfAvailable { update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        if done == nil { update(data: Array(text)) }
-    }
-
-    private mutating func update(integer32: UInt32) {
-        withUnsafeBytes(of: integer32.bigEndian) { update(bufferPointer: $0) }
+    /// The text's UTF-8 byte count (4 bytes big-endian), then its bytes.
+    fileprivate mutating func append(text: some Collection<UInt8>) {
+        Swift.withUnsafeBytes(of: UInt32(text.count).bigEndian) { self += $0 }
+        self += text
     }
 }

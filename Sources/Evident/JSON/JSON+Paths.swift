@@ -7,9 +7,11 @@ extension JSON {
         }
         set {
             guard let first = path.first, case .object(var object) = self, var child = object[first] else { return }
+            // Let go of the values held here, so that the object and the child are changed in place, not copied.
+            self = .null
+            object[first] = .null
             if path.count == 1 {
-                guard let newValue else { return }
-                child = newValue
+                if let newValue { child = newValue }
             } else {
                 child[path: Array(path.dropFirst())] = newValue
             }

@@ -59,6 +59,9 @@ public struct NewEvent: Sendable, Hashable {
     /// The personal values of ``data`` and their subject, for a ``PrivacyEventStore`` to encrypt; a store
     /// that cannot encrypt refuses an event that has them rather than keep them in clear.
     public var personalData: PersonalData?
+    /// The data with its personal values in clear, once a ``PrivacyEventStore`` has sealed them in ``data``:
+    /// what projections that run inside the append see. Kept in memory only, never stored.
+    package var openedData: JSON?
 
     public init(
         id: UUID = .timeOrdered(), type: String, data: JSON = [:], metadata: EventMetadata = EventMetadata(),
@@ -69,6 +72,17 @@ public struct NewEvent: Sendable, Hashable {
         self.data = data
         self.metadata = metadata
         self.personalData = personalData
+    }
+}
+
+extension NewEvent {
+    /// The event's data and metadata as reads will return them: personal values in clear and no sealing
+    /// metadata. For projections that run inside an append.
+    package var asRead: (data: JSON, metadata: EventMetadata) {
+        guard let openedData else { return (data, metadata) }
+        var metadata = metadata
+        metadata.extra[PersonalMetadata.key] = nil
+        return (openedData, metadata)
     }
 }
 

@@ -40,7 +40,7 @@ struct PersonalDataCipher: Sendable {
     /// person who knows the id can check a receipt; the hash alone does not give the id back (for ids that are
     /// hard to guess).
     static func subjectHash(_ subject: String) -> String {
-        SHA256.hash(data: Array("evident-subject:\(subject)".utf8)).hexDigest
+        Hashing.sha256Hex(Array("evident-subject:\(subject)".utf8))
     }
 
     /// A new subject key: 256 random bits, wrapped with the master key when there is one.
@@ -115,12 +115,5 @@ struct PersonalDataCipher: Sendable {
 
     private static func bytes(of id: UUID) -> [UInt8] {
         withUnsafeBytes(of: id.uuid) { Array($0) }
-    }
-}
-
-extension Digest {
-    /// The digest as lower-case hex digits.
-    var hexDigest: String {
-        map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
     }
 }

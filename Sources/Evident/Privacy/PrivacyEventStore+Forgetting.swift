@@ -33,6 +33,17 @@ public struct ForgettingReceipt: Sendable, Hashable {
         return .object(object)
     }
 
+    /// The receipt `event` records when it is one (a `subject_was_forgotten` event of
+    /// ``PrivacyEventStore/receiptsStream``); nil for any other event.
+    public static func recorded(by event: RecordedEvent) throws -> ForgettingReceipt? {
+        try isReceipt(event) ? ForgettingReceipt(event: event) : nil
+    }
+
+    /// Whether `event` is a receipt: a `subject_was_forgotten` event of ``PrivacyEventStore/receiptsStream``.
+    public static func isReceipt(_ event: RecordedEvent) -> Bool {
+        event.type == eventType && event.stream == PrivacyEventStore.receiptsStream
+    }
+
     /// The receipt that `event` records.
     public init(event: RecordedEvent) throws {
         let damaged = EventStoreError(code: .storageFailure, message: "Receipt event \(event.id) is damaged.")
@@ -96,10 +107,10 @@ extension PrivacyEventStore {
         }
         let held = try await base.eventsEncrypted(withKey: key.id)
         let forgottenAt = key.forgottenAt ?? clock().truncatedToMilliseconds
-        if key.material != nil {
-            // Two forgettings at once: one destroys the key, the other finds nothing left to do.
-            guard try await base.destroySubjectKey(subjectHash: subjectHash, at: forgottenAt) else { return nil }
-        }
+        // Also after an interrupted forgetting, which destroyed the key but may not have erased every copy.
+        let destroyed = try await base.destroySubjectKey(subjectHash: subjectHash, at: forgottenAt)
+        // Two forgettings at once: one destroys the key, the other finds nothing left to do.
+        if key.material != nil && !destroyed { return nil }
         for stream in held.streams { try await deleteSnapshot(of: stream) }
         let receipt = ForgettingReceipt(
             subjectHash: subjectHash, forgottenAt: forgottenAt, reason: reason, events: held.count,

@@ -107,6 +107,7 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
         }
         if let key = keys[subjectHash], !fields.isEmpty {
             sealed.metadata.extra[PersonalMetadata.key] = PersonalMetadata(keyID: key.id, fields: fields).json
+            sealed.openedData = event.data
         }
         return sealed
     }
@@ -127,39 +128,82 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
 
     /// `events` with their personal values opened, or replaced by their forgotten values.
     func open(_ events: [RecordedEvent]) async throws -> [RecordedEvent] {
-        let described = try events.map { event in (event, try PersonalMetadata(of: event)) }
-        let ids = Set(described.compactMap { $0.1?.keyID })
-        guard !ids.isEmpty else { return events }
+        let sealed = try PersonalDataOpener.Sealed(events)
+        guard !sealed.keyIDs.isEmpty else { return events }
+        return try opener.open(sealed, keys: try await base.subjectKeys(ids: sealed.keyIDs))
+    }
+
+    /// What opens this store's events where its reads cannot: in a transaction of the base store, for the
+    /// projections that run there (`rebuildInlineProjection(named:opening:)`, `projectionRunner(for:opening:)`).
+    public var opener: PersonalDataOpener { PersonalDataOpener(cipher: cipher) }
+}
+
+/// Opens the personal values of stored events with their subjects' keys, or replaces them with their forgotten
+/// values once the key is destroyed: what a ``PrivacyEventStore``'s reads do, for code that reads the base
+/// store's events itself, such as a projection that runs in the base store's transaction. It needs the same
+/// master key as the store.
+public struct PersonalDataOpener: Sendable {
+    let cipher: PersonalDataCipher
+
+    init(cipher: PersonalDataCipher) {
+        self.cipher = cipher
+    }
+
+    public init(masterKey: MasterKey?) {
+        cipher = PersonalDataCipher(masterKey: masterKey)
+    }
+
+    /// Events as stored, with what their metadata says of their personal values, read once.
+    public struct Sealed: Sendable {
+        var events: [RecordedEvent]
+        var personal: [PersonalMetadata?]
+        /// The ids of the subject keys the events are sealed with: the keys ``open(_:keys:)`` needs.
+        public let keyIDs: Set<UUID>
+
+        public init(_ events: [RecordedEvent]) throws {
+            self.events = events
+            var ids: [String: UUID] = [:]
+            personal = try events.map { try PersonalMetadata(of: $0, ids: &ids) }
+            keyIDs = Set(ids.values)
+        }
+    }
+
+    /// The events with their personal values opened with `keys` (live or forgotten, by id), or replaced by their
+    /// forgotten values.
+    public func open(_ sealed: Sealed, keys: [UUID: SubjectKey]) throws -> [RecordedEvent] {
         var dataKeys: [UUID: SymmetricKey] = [:]
-        for (id, key) in try await base.subjectKeys(ids: ids) {
-            dataKeys[id] = try cipher.dataKey(key)
+        for id in sealed.keyIDs {
+            if let key = keys[id] { dataKeys[id] = try cipher.dataKey(key) }
         }
-        return try described.map { event, personal in
-            guard let personal else { return event }
-            var opened = event
-            opened.metadata.extra[PersonalMetadata.key] = nil
-            let key = dataKeys[personal.keyID]
-            var forgotten: [JSON] = []
-            for field in personal.fields {
-                guard let key else {
-                    opened.data[path: field.path] = field.forgotten
-                    forgotten.append(.string(field.displayPath))
-                    continue
-                }
-                guard let sealed = event.data[path: field.path],
-                    let value = cipher.open(
-                        sealed, context: PersonalDataCipher.context(event: event.id, path: field.path), with: key)
-                else {
-                    throw EventStoreError(
-                        code: .storageFailure,
-                        message: "The personal value at \(field.displayPath) of event \(event.id) (position "
-                            + "\(event.position)) does not decrypt: it was altered, or moved from another event.")
-                }
-                opened.data[path: field.path] = value
+        var events = sealed.events
+        for index in events.indices {
+            guard let personal = sealed.personal[index] else { continue }
+            try open(&events[index], personal, with: dataKeys[personal.keyID])
+        }
+        return events
+    }
+
+    private func open(_ event: inout RecordedEvent, _ personal: PersonalMetadata, with key: SymmetricKey?) throws {
+        event.metadata.extra[PersonalMetadata.key] = nil
+        var forgotten: [JSON] = []
+        for field in personal.fields {
+            guard let key else {
+                event.data[path: field.path] = field.forgotten
+                forgotten.append(.string(field.displayPath))
+                continue
             }
-            if !forgotten.isEmpty { opened.metadata.extra[PersonalMetadata.forgottenKey] = .array(forgotten) }
-            return opened
+            guard let sealed = event.data[path: field.path],
+                let value = cipher.open(
+                    sealed, context: PersonalDataCipher.context(event: event.id, path: field.path), with: key)
+            else {
+                throw EventStoreError(
+                    code: .storageFailure,
+                    message: "The personal value at \(field.displayPath) of event \(event.id) (position "
+                        + "\(event.position)) does not decrypt: it was altered, or moved from another event.")
+            }
+            event.data[path: field.path] = value
         }
+        if !forgotten.isEmpty { event.metadata.extra[PersonalMetadata.forgottenKey] = .array(forgotten) }
     }
 }
 
@@ -180,18 +224,26 @@ struct PersonalMetadata {
 
     /// What `event`'s metadata says; nil when it has no personal values.
     init?(of event: RecordedEvent) throws {
+        var ids: [String: UUID] = [:]
+        try self.init(of: event, ids: &ids)
+    }
+
+    /// What `event`'s metadata says, its key's id read through `ids` (the ids read so far, by their text).
+    init?(of event: RecordedEvent, ids: inout [String: UUID]) throws {
         guard let json = event.metadata.extra[Self.key] else { return nil }
-        let damaged = EventStoreError(
-            code: .storageFailure,
-            message: "The personal-data metadata of event \(event.id) (position \(event.position)) is damaged.")
-        guard let id = json["key"]?.string.flatMap(UUID.init(uuidString:)), let fields = json["fields"]?.array else {
-            throw damaged
+        func damaged() -> EventStoreError {
+            EventStoreError(
+                code: .storageFailure,
+                message: "The personal-data metadata of event \(event.id) (position \(event.position)) is damaged.")
         }
+        guard let text = json["key"]?.string, let fields = json["fields"]?.array else { throw damaged() }
+        if ids[text] == nil { ids[text] = UUID(uuidString: text) }
+        guard let id = ids[text] else { throw damaged() }
         keyID = id
         self.fields = try fields.map { field in
-            guard let path = field["path"]?.array?.compactMap(\.string), !path.isEmpty,
-                path.count == field["path"]?.array?.count
-            else { throw damaged }
+            guard let elements = field["path"]?.array, !elements.isEmpty else { throw damaged() }
+            let path = elements.compactMap(\.string)
+            guard path.count == elements.count else { throw damaged() }
             return PersonalField(path: path, forgotten: field["forgotten"] ?? .null)
         }
     }

@@ -50,7 +50,7 @@ public protocol SubjectKeyStore: Sendable {
 
     /// Destroys the subject's key material and records when, leaving no copy of it in the store's files that
     /// the store can erase (each store's documentation says what remains); false when the subject has no live
-    /// key.
+    /// key. Called again for a destroyed key, it erases what an interrupted call may have left.
     func destroySubjectKey(subjectHash: String, at date: Date) async throws -> Bool
 
     /// Records where the receipt of the subject's forgetting is in the log.

@@ -86,6 +86,15 @@ public struct LogFilter: Sendable, Hashable {
         (streamCategories?.contains(event.stream.category) ?? true) && (eventTypes?.contains(event.type) ?? true)
             && !(excludesSystemStreams && event.stream.isSystem)
     }
+
+    /// A filter that also passes the receipts of forgettings (``ForgettingReceipt``), for consumers that are told
+    /// of them; it may pass more besides, so route its events with ``matches(_:)`` and
+    /// ``ForgettingReceipt/recorded(by:)``.
+    public var addingForgettingReceipts: LogFilter {
+        LogFilter(
+            streamCategories: streamCategories.map { $0.union([PrivacyEventStore.receiptsStream.category]) },
+            eventTypes: eventTypes.map { $0.union([ForgettingReceipt.eventType]) })
+    }
 }
 
 /// What is known about a stream without reading its events.

@@ -1,5 +1,6 @@
 public import Evident
 public import Foundation
+import Logging
 import NIOCore
 import PostgresNIO
 
@@ -115,26 +116,48 @@ extension PostgresEventStore: SubjectKeyStore {
                 """),
             binds: bindings(
                 keys.map(\.subjectHash), keys.map(\.id),
-                keys.map { $0.material.map { $0.map { String(format: "%02x", $0) }.joined() } ?? "" },
+                keys.map { $0.material.map(LogChain.hex) ?? "" },
                 keys.map(\.createdAt.unixMilliseconds), keys.map { $0.forgottenAt?.unixMilliseconds ?? -1 },
                 keys.map { $0.receiptPosition ?? -1 }))
         try await withConnection { [logger] connection in _ = try await connection.query(query, logger: logger) }
     }
 
     private func keys(_ query: PostgresQuery) async throws -> [SubjectKey] {
-        try await withConnection { [logger] connection in
-            var keys: [SubjectKey] = []
-            let rows = try await connection.query(query, logger: logger)
-                .decode((String, UUID, ByteBuffer?, Int64, Int64?, Int64?).self)
-            for try await (hash, id, material, created, forgotten, receipt) in rows {
-                keys.append(
-                    SubjectKey(
-                        subjectHash: hash, id: id, material: material.map { Array($0.readableBytesView) },
-                        createdAt: Date(unixMilliseconds: created),
-                        forgottenAt: forgotten.map(Date.init(unixMilliseconds:)),
-                        receiptPosition: receipt))
-            }
-            return keys
+        try await withConnection { [logger] connection in try await Self.keys(query, on: connection, logger: logger) }
+    }
+
+    private static func keys(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
+        -> [SubjectKey]
+    {
+        var keys: [SubjectKey] = []
+        let rows = try await connection.query(query, logger: logger)
+            .decode((String, UUID, ByteBuffer?, Int64, Int64?, Int64?).self)
+        for try await (hash, id, material, created, forgotten, receipt) in rows {
+            keys.append(
+                SubjectKey(
+                    subjectHash: hash, id: id, material: material.map { Array($0.readableBytesView) },
+                    createdAt: Date(unixMilliseconds: created),
+                    forgottenAt: forgotten.map(Date.init(unixMilliseconds:)),
+                    receiptPosition: receipt))
         }
+        return keys
+    }
+
+    /// `events` with their personal values opened by `opener` with the keys `connection` reads, for `projection`;
+    /// without an opener, an error when any is sealed (a projection must not take ciphertext for the value).
+    static func openPersonalValues(
+        _ events: [RecordedEvent], with opener: PersonalDataOpener?, for projection: String, schema: PostgresSchema,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [RecordedEvent] {
+        let sealed = try PersonalDataOpener.Sealed(events)
+        guard !sealed.keyIDs.isEmpty else { return events }
+        guard let opener else {
+            throw ProjectionFailure(underlying: ProjectionError.sealedPersonalData(projection: projection))
+        }
+        let query = PostgresQuery(
+            unsafeSQL: schema.qualify("SELECT \(keyColumns) FROM {s}.subject_keys WHERE key_id = ANY($1)"),
+            binds: bindings(Array(sealed.keyIDs)))
+        let keys = try await Self.keys(query, on: connection, logger: logger)
+        return try opener.open(sealed, keys: Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0) }))
     }
 }

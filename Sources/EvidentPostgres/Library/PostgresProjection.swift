@@ -9,6 +9,9 @@ public import PostgresNIO
 /// or skips one, whichever process runs it. Or run it inline, in the transaction of every append, by listing it
 /// in ``PostgresStoreConfiguration/inlineProjections``.
 ///
+/// Over a ``PrivacyEventStore``, inline projections see personal values in clear as the event is appended; pass
+/// the privacy store's ``PrivacyEventStore/opener`` to the runner and to rebuilds, which read the stored events.
+///
 /// Its methods get the connection of that transaction, postgres-nio's own `PostgresConnection`, whose queries
 /// bind interpolated values as parameters. Run statements on it; do not commit, roll back or close it. Tables
 /// go where the statements name them (a schema-qualified name, or the connection's `search_path`).
@@ -44,8 +47,22 @@ public protocol PostgresProjection: Sendable {
     func apply(_ event: RecordedEvent, in connection: PostgresConnection, logger: Logger) async throws
     /// Empties the read model, before a rebuild from zero.
     func reset(_ connection: PostgresConnection, logger: Logger) async throws
+    /// Removes what the read model holds of a data subject who was just forgotten (``PrivacyEventStore``), in the
+    /// transaction that handles the receipt's event: the rows of `receipt.streams`, say. Called in log order,
+    /// whatever the filter; does nothing by default.
+    func forget(_ receipt: ForgettingReceipt, in connection: PostgresConnection, logger: Logger) async throws
 }
 
 extension PostgresProjection {
     public var filter: LogFilter { .all }
+    public func forget(_ receipt: ForgettingReceipt, in connection: PostgresConnection, logger: Logger) async throws {}
+
+    /// Applies `event`, or the forgetting its receipt records.
+    func handle(_ event: RecordedEvent, in connection: PostgresConnection, logger: Logger) async throws {
+        if let receipt = try ForgettingReceipt.recorded(by: event) {
+            try await forget(receipt, in: connection, logger: logger)
+        } else {
+            try await apply(event, in: connection, logger: logger)
+        }
+    }
 }

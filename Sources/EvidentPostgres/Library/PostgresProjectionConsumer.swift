@@ -8,31 +8,39 @@ import Synchronization
 public final class PostgresProjectionConsumer: CatchUpConsumer {
     public let projection: any PostgresProjection
     let store: PostgresEventStore
+    let opener: PersonalDataOpener?
     let logger: Logger
     private let prepared = Mutex(false)
 
-    /// `logger` is handed to the projection's methods and postgres-nio's queries.
+    /// `opener` opens personal values sealed by a ``PrivacyEventStore`` over `store`; `logger` is handed to the
+    /// projection's methods and postgres-nio's queries.
     public init(
-        projection: any PostgresProjection, store: PostgresEventStore,
+        projection: any PostgresProjection, store: PostgresEventStore, opening opener: PersonalDataOpener? = nil,
         logger: Logger = Logger(label: "evident.projection", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.projection = projection
         self.store = store
+        self.opener = opener
         self.logger = logger
     }
 
     public var name: String { projection.name }
     public var filter: LogFilter { projection.filter }
     public var isRebuildable: Bool { true }
+    public var receivesForgettings: Bool { true }
 
     public func checkpoint() async throws -> Int64 {
         try await store.checkpoint(of: name)
     }
 
     public func handle(_ events: [RecordedEvent], through position: Int64) async throws {
-        try await transaction { [projection, name, checkpoints = store.checkpoints, logger] connection in
-            for event in events {
-                try await Self.projecting { try await projection.apply(event, in: connection, logger: logger) }
+        try await transaction {
+            [projection, name, opener, schema = store.schema, checkpoints = store.checkpoints, logger]
+            connection in
+            let opened = try await PostgresEventStore.openPersonalValues(
+                events, with: opener, for: name, schema: schema, on: connection, logger: logger)
+            for event in opened {
+                try await Self.projecting { try await projection.handle(event, in: connection, logger: logger) }
             }
             try await checkpoints.save(
                 name, position: max(position, events.last?.position ?? 0), on: connection, logger: logger)
@@ -48,8 +56,14 @@ public final class PostgresProjectionConsumer: CatchUpConsumer {
     }
 
     public func replay(_ event: RecordedEvent) async throws {
-        try await transaction { [projection, name, checkpoints = store.checkpoints, logger] connection in
-            try await Self.projecting { try await projection.apply(event, in: connection, logger: logger) }
+        try await transaction {
+            [projection, name, opener, schema = store.schema, checkpoints = store.checkpoints, logger]
+            connection in
+            let opened = try await PostgresEventStore.openPersonalValues(
+                [event], with: opener, for: name, schema: schema, on: connection, logger: logger)
+            for event in opened {
+                try await Self.projecting { try await projection.handle(event, in: connection, logger: logger) }
+            }
             try await checkpoints.unpark(name, position: event.position, on: connection, logger: logger)
         }
     }

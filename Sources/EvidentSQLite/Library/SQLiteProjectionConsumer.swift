@@ -8,16 +8,20 @@ import Synchronization
 public final class SQLiteProjectionConsumer: CatchUpConsumer {
     public let projection: any SQLiteProjection
     let store: SQLiteEventStore
+    let opener: PersonalDataOpener?
     private let prepared = Mutex(false)
 
-    public init(projection: any SQLiteProjection, store: SQLiteEventStore) {
+    /// `opener` opens personal values sealed by a ``PrivacyEventStore`` over `store`.
+    public init(projection: any SQLiteProjection, store: SQLiteEventStore, opening opener: PersonalDataOpener? = nil) {
         self.projection = projection
         self.store = store
+        self.opener = opener
     }
 
     public var name: String { projection.name }
     public var filter: LogFilter { projection.filter }
     public var isRebuildable: Bool { true }
+    public var receivesForgettings: Bool { true }
 
     public func checkpoint() async throws -> Int64 {
         try await store.checkpoint(of: name)
@@ -26,11 +30,12 @@ public final class SQLiteProjectionConsumer: CatchUpConsumer {
     public func handle(_ events: [RecordedEvent], through position: Int64) async throws {
         let projection = projection
         let name = name
+        let opener = opener
         let prepare = !prepared.withLock { $0 }
         try await writeApplying { db in
             if prepare { try projection.prepare(db) }
-            for event in events {
-                try ProjectionFailure.wrap { try projection.apply(event, in: db) }
+            for event in try SQLiteEventStore.openPersonalValues(events, with: opener, for: name, in: db) {
+                try ProjectionFailure.wrap { try projection.handle(event, in: db) }
             }
             try SQLiteCheckpoints.save(db, consumer: name, position: max(position, events.last?.position ?? 0))
         }
@@ -48,9 +53,12 @@ public final class SQLiteProjectionConsumer: CatchUpConsumer {
     public func replay(_ event: RecordedEvent) async throws {
         let projection = projection
         let name = name
+        let opener = opener
         try await writeApplying { db in
             try projection.prepare(db)
-            try ProjectionFailure.wrap { try projection.apply(event, in: db) }
+            for event in try SQLiteEventStore.openPersonalValues([event], with: opener, for: name, in: db) {
+                try ProjectionFailure.wrap { try projection.handle(event, in: db) }
+            }
             try SQLiteCheckpoints.unpark(db, consumer: name, position: event.position)
         }
     }

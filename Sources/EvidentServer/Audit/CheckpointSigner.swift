@@ -24,11 +24,17 @@ public struct CheckpointSigner: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var lastSigned = ContinuousClock.now
+            // The position of the latest checkpoint event: while it is the head, there is nothing to sign and one
+            // query a tick is enough.
+            var covered: Int64 = -1
             while (try? await Task.sleep(for: .milliseconds(500))) != nil {
                 do {
-                    if try await signIfDue(timeIsUp: lastSigned.duration(to: .now) >= Self.timeInterval) {
-                        lastSigned = .now
-                    }
+                    let head = try await store.headPosition()
+                    guard head != covered else { continue }
+                    let outcome = try await sign(
+                        head: head, timeIsUp: lastSigned.duration(to: .now) >= Self.timeInterval)
+                    if outcome.signed { lastSigned = .now }
+                    covered = outcome.covered
                 } catch {
                     logger.warning("Could not sign the log's head", metadata: ["error": "\(error)"])
                 }
@@ -39,19 +45,24 @@ public struct CheckpointSigner: Service {
     /// Signs the head when it is due; returns whether it signed.
     @discardableResult
     public func signIfDue(timeIsUp: Bool) async throws -> Bool {
-        let head = try await store.headPosition()
+        try await sign(head: try await store.headPosition(), timeIsUp: timeIsUp).signed
+    }
+
+    /// Signs `head` when it is due; returns whether it signed, and the position of the latest checkpoint event.
+    private func sign(head: Int64, timeIsUp: Bool) async throws -> (signed: Bool, covered: Int64) {
         let last = try await store.readStream(
             SignedCheckpoint.stream, from: .max, direction: .backward, limit: 1
         ).first
+        let covered = last?.position ?? 0
         // Events since the last checkpoint event, which is itself in the log.
-        let unsigned = head - (last?.position ?? 0)
-        guard unsigned > 0, timeIsUp || unsigned >= Self.eventInterval else { return false }
-        guard let event = try await store.readLog(after: head - 1, filter: .all, limit: 1).first, let hash = event.hash
-        else { return false }
+        let unsigned = head - covered
+        guard unsigned > 0, timeIsUp || unsigned >= Self.eventInterval,
+            let event = try await store.readLog(after: head - 1, filter: .all, limit: 1).first, let hash = event.hash
+        else { return (false, covered) }
         let checkpoint = try SignedCheckpoint(position: event.position, hash: hash, signedAt: Date(), key: key)
-        try await store.append(
+        let result = try await store.append(
             [NewEvent(type: SignedCheckpoint.eventType, data: checkpoint.json)], to: SignedCheckpoint.stream)
-        return true
+        return (true, result.firstPosition)
     }
 
     /// The latest signed head in `store`, if any.

@@ -29,29 +29,31 @@ public enum SQLProjectionContract {
     public struct Subject: Sendable {
         /// The store; with the totals projection named `inline` as an inline projection when the factory was
         /// asked for one.
-        public var store: any EventStore & CheckpointStore
-        /// A runner (with `configuration`) of the totals projection named `totals`, which refuses poisoned events,
-        /// or, `acceptingPoison`, a fixed version of it.
+        public var store: any EventStore & CheckpointStore & SubjectKeyStore
+        /// A runner (with `configuration`, and `opener` for personal values) of the totals projection named `totals`,
+        /// which refuses poisoned events, or, `acceptingPoison`, a fixed version of it.
         public var totals:
-            @Sendable (_ acceptingPoison: Bool, _ configuration: ProjectionRunnerConfiguration) ->
-                ProjectionRunner
+            @Sendable (
+                _ acceptingPoison: Bool, _ configuration: ProjectionRunnerConfiguration, _ opener: PersonalDataOpener?
+            ) -> ProjectionRunner
         /// The rows of the totals projection `name`, by stream: `[events, amount]`; none when its table is missing.
         public var rows: @Sendable (_ name: String) async throws -> [String: [Int]]
         /// Deletes the rows of the totals projection `name`.
         public var deleteRows: @Sendable (_ name: String) async throws -> Void
-        /// The store's `rebuildInlineProjection(named:)`.
-        public var rebuildInlineProjection: @Sendable (_ name: String) async throws -> Void
+        /// The store's `rebuildInlineProjection(named:opening:)`.
+        public var rebuildInlineProjection:
+            @Sendable (_ name: String, _ opener: PersonalDataOpener?) async throws -> Void
         /// The store's `consumerStatuses()`.
         public var consumerStatuses: @Sendable () async throws -> [ProjectionStatus]
         /// Opens another store on the same database, as another process would.
         public var reopen: @Sendable () async throws -> any EventStore & CheckpointStore
 
         public init(
-            store: any EventStore & CheckpointStore,
-            totals: @escaping @Sendable (Bool, ProjectionRunnerConfiguration) -> ProjectionRunner,
+            store: any EventStore & CheckpointStore & SubjectKeyStore,
+            totals: @escaping @Sendable (Bool, ProjectionRunnerConfiguration, PersonalDataOpener?) -> ProjectionRunner,
             rows: @escaping @Sendable (String) async throws -> [String: [Int]],
             deleteRows: @escaping @Sendable (String) async throws -> Void,
-            rebuildInlineProjection: @escaping @Sendable (String) async throws -> Void,
+            rebuildInlineProjection: @escaping @Sendable (String, PersonalDataOpener?) async throws -> Void,
             consumerStatuses: @escaping @Sendable () async throws -> [ProjectionStatus],
             reopen: @escaping @Sendable () async throws -> any EventStore & CheckpointStore
         ) {
@@ -87,6 +89,10 @@ public enum SQLProjectionContract {
             name: "inline projections run in the append's transaction; a failing one fails only its own append",
             body: inline),
         Case(name: "reactors keep a durable checkpoint in the database", body: reactorCheckpoint),
+        Case(
+            name:
+                "over a privacy store, projections see personal values as reads do, with the opener, and forget a forgotten subject's rows",
+            body: personalData),
     ]
 
     static var quick: ProjectionRunnerConfiguration {
@@ -112,7 +118,7 @@ public enum SQLProjectionContract {
     static func catchUp(_ factory: Factory) async throws {
         let subject = try await factory(false)
         try await seed(subject.store, count: 30)
-        let runner = subject.totals(false, quick)
+        let runner = subject.totals(false, quick, nil)
         #expect(try await runner.catchUp() == 30)
         let rows = try await subject.rows("totals")
         #expect(total(rows, 0) == 30)
@@ -124,7 +130,7 @@ public enum SQLProjectionContract {
     static func atomicCheckpoint(_ factory: Factory) async throws {
         let subject = try await factory(false)
         try await seed(subject.store, count: 5, poisoned: [4])
-        let consumer = subject.totals(false, quick).consumer
+        let consumer = subject.totals(false, quick, nil).consumer
         let events = try await subject.store.readLog(after: 0, filter: .all, limit: 10)
         await #expect(throws: Poisoned.self) { try await consumer.handle(events, through: 5) }
         #expect(try await subject.rows("totals").isEmpty, "rows of the failed batch were committed")
@@ -138,7 +144,7 @@ public enum SQLProjectionContract {
         let subject = try await factory(false)
         let store = subject.store
         try await seed(store, count: 20, poisoned: [9])
-        let runner = subject.totals(false, quick)
+        let runner = subject.totals(false, quick, nil)
         try await runner.catchUp()
         let parked = try await runner.parkedEvents()
         #expect(parked.map(\.position) == [9] && parked[0].error == "poisoned event" && parked[0].attempts == 2)
@@ -153,7 +159,7 @@ public enum SQLProjectionContract {
         #expect(try await runner.replayParked().map(\.position) == [9], "still failing: stays parked")
 
         // The fix: a projection of the same name that accepts the event.
-        let fixed = subject.totals(true, quick)
+        let fixed = subject.totals(true, quick, nil)
         #expect(try await fixed.replayParked().isEmpty)
         #expect(try await fixed.parkedEvents().isEmpty)
         let afterReplay = try await subject.rows("totals")
@@ -190,7 +196,7 @@ public enum SQLProjectionContract {
         let expectedAmount = (1...40).filter { !$0.isMultiple(of: 10) }.reduce(0, +)
         #expect(total(rows, 1) == expectedAmount)
         try await subject.deleteRows("inline")
-        try await subject.rebuildInlineProjection("inline")
+        try await subject.rebuildInlineProjection("inline", nil)
         #expect(try await subject.rows("inline") == rows)
     }
 
@@ -208,5 +214,43 @@ public enum SQLProjectionContract {
         try await seed(reopened, count: 3)
         try await reopened.runner(for: seen, configuration: quick).catchUp()
         #expect(seen.count.withLock { $0 } == 13, "events before the checkpoint were delivered again")
+    }
+
+    /// Amounts are personal values here: the totals projection must add them up in clear, never as ciphertext.
+    static func personalData(_ factory: Factory) async throws {
+        let subject = try await factory(true)
+        let privacy = PrivacyEventStore(subject.store)
+        func paid(_ amount: Int, by customer: String) -> NewEvent {
+            var event = NewEvent(type: "was_credited", data: ["amount": .int(amount)])
+            event.personalData = PersonalData(subject: customer, fields: [PersonalField(path: ["amount"])])
+            return event
+        }
+        try await privacy.append([paid(5, by: "ann"), paid(7, by: "ann")], to: StreamName("account:ann"))
+        try await privacy.append([paid(11, by: "bob")], to: StreamName("account:bob"))
+        let both = ["account:ann": [2, 12], "account:bob": [1, 11]]
+        #expect(try await subject.rows("inline") == both, "inline projections see the values as appended")
+
+        let blind = subject.totals(false, quick, nil)
+        try await blind.catchUp()
+        let parked = try await blind.parkedEvents()
+        #expect(parked.count == 3, "without the opener, sealed events are parked, not added up as ciphertext")
+        #expect(parked.allSatisfy { $0.error.contains("opening: privacy.opener") })
+        let seeing = subject.totals(false, quick, privacy.opener)
+        #expect(try await seeing.replayParked().isEmpty)
+        #expect(try await subject.rows("totals") == both)
+
+        let receipt = try #require(try await privacy.forget(subject: "ann"))
+        #expect(receipt.streams == [try StreamName("account:ann")])
+        try await seeing.catchUp()
+        let onlyBob = ["account:bob": [1, 11]]
+        #expect(try await subject.rows("totals") == onlyBob, "the catch-up projection forgot ann's rows")
+        #expect(try await subject.rows("inline") == onlyBob, "the inline projection forgot ann's rows")
+
+        await #expect(throws: ProjectionError.self) { try await subject.rebuildInlineProjection("inline", nil) }
+        #expect(try await subject.rows("inline") == onlyBob, "a refused rebuild changes nothing")
+        try await subject.rebuildInlineProjection("inline", privacy.opener)
+        #expect(try await subject.rows("inline") == onlyBob)
+        #expect(try await seeing.rebuild() == 4)
+        #expect(try await subject.rows("totals") == onlyBob)
     }
 }

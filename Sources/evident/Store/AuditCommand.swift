@@ -80,7 +80,7 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             return checkpoint
         }
-        let showsProgress = isatty(STDERR_FILENO) == 1 && !json
+        let progress = ProgressLine("Verified", shown: !json)
         let result = try await store.resolve().withStore(creating: false) { opened in
             var known: [LogVerifier.KnownHead] = []
             if let saved {
@@ -96,13 +96,9 @@ struct VerifyCommand: AsyncParsableCommand {
                 case .failure(let tampering): return .failure(tampering)
                 }
             }
-            return try await LogVerifier.verify(opened.copyable, known: known) { position, head in
-                guard showsProgress, head > 0 else { return }
-                let percent = min(100, Int(position * 100 / head))
-                FileHandle.standardError.write(Data("\rverifying: \(position) of \(head) events (\(percent) %)".utf8))
-            }
+            return try await LogVerifier.verify(opened.copyable, known: known, progress: progress.update)
         }
-        if showsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        progress.finish()
         switch result {
         case .success(let verified):
             if json {

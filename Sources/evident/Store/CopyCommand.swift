@@ -43,17 +43,13 @@ struct CopyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (source, target) = try locations()
-        let showsProgress = isatty(STDERR_FILENO) == 1
+        let progress = ProgressLine("Copied")
         let counts = try await source.withStore(creating: false) { source in
             try await target.withStore(creating: true) { target in
-                try await StoreCopy.run(from: source.copyable, to: target.copyable) { copied, head in
-                    guard showsProgress else { return }
-                    let percent = head == 0 ? 100 : copied * 100 / head
-                    FileHandle.standardError.write(Data("\rCopied \(copied) of \(head) events (\(percent) %)".utf8))
-                }
+                try await StoreCopy.run(from: source.copyable, to: target.copyable, progress: progress.update)
             }
         }
-        if showsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        progress.finish()
         if json {
             Output.line([
                 "events": .int(counts.events), "idempotency_keys": .int(counts.idempotencyKeys),

@@ -48,8 +48,9 @@ public struct DataSubject: Codable, Sendable, Hashable {
     }
 }
 
-/// What encoding an event found of its personal values, handed to the encoder in its `userInfo`.
-final class PersonalDataCollector {
+/// What encoding an event found of its personal values, handed to the encoder in its `userInfo`. Unchecked
+/// `Sendable` because `userInfo` asks for it: one collector serves one `encode` call, on one thread.
+final class PersonalDataCollector: @unchecked Sendable {
     static let key = CodingUserInfoKey(rawValue: "evident.personalData")!
 
     var subject: String?

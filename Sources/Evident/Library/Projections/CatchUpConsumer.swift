@@ -10,6 +10,9 @@ public protocol CatchUpConsumer: Sendable {
     var name: String { get }
     /// The events it wants.
     var filter: LogFilter { get }
+    /// Whether it is also handed the receipts of forgettings (``ForgettingReceipt/recorded(by:)``), in log order
+    /// among the events its filter passes; false by default.
+    var receivesForgettings: Bool { get }
     /// Whether ``reset()`` may be called (projections) or not (reactors).
     var isRebuildable: Bool { get }
     /// The position of the last event handled or parked; 0 before the first.
@@ -26,4 +29,8 @@ public protocol CatchUpConsumer: Sendable {
     func replay(_ event: RecordedEvent) async throws
     /// Empties the read model, the checkpoint and the parked events, for a rebuild from zero.
     func reset() async throws
+}
+
+extension CatchUpConsumer {
+    public var receivesForgettings: Bool { false }
 }

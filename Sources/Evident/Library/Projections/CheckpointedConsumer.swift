@@ -6,6 +6,7 @@ public struct CheckpointedConsumer: CatchUpConsumer {
     public let name: String
     public let filter: LogFilter
     public let isRebuildable: Bool
+    public var receivesForgettings: Bool { true }
     private let checkpoints: any CheckpointStore
     private let handleEvent: @Sendable (RecordedEvent) async throws -> Void
     private let resetModel: @Sendable () async throws -> Void
@@ -16,7 +17,13 @@ public struct CheckpointedConsumer: CatchUpConsumer {
         filter = projection.filter
         isRebuildable = true
         self.checkpoints = checkpoints
-        handleEvent = { try await projection.apply($0) }
+        handleEvent = { event in
+            if let receipt = try ForgettingReceipt.recorded(by: event) {
+                try await projection.forget(receipt)
+            } else {
+                try await projection.apply(event)
+            }
+        }
         resetModel = { try await projection.reset() }
     }
 
@@ -26,7 +33,13 @@ public struct CheckpointedConsumer: CatchUpConsumer {
         filter = reactor.filter
         isRebuildable = false
         self.checkpoints = checkpoints
-        handleEvent = { try await reactor.react(to: $0) }
+        handleEvent = { event in
+            if let receipt = try ForgettingReceipt.recorded(by: event) {
+                try await reactor.forget(receipt)
+            } else {
+                try await reactor.react(to: event)
+            }
+        }
         resetModel = {}
     }
 

@@ -24,8 +24,12 @@ public protocol Projection: Sendable {
     func apply(_ event: RecordedEvent) async throws
     /// Empties the read model, before a rebuild from zero.
     func reset() async throws
+    /// Removes what the read model holds of a data subject who was just forgotten (``PrivacyEventStore``):
+    /// the rows of `receipt.streams`, say. Called in log order, whatever the filter; does nothing by default.
+    func forget(_ receipt: ForgettingReceipt) async throws
 }
 
 extension Projection {
     public var filter: LogFilter { .all }
+    public func forget(_ receipt: ForgettingReceipt) async throws {}
 }

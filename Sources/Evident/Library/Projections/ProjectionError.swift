@@ -16,6 +16,9 @@ public struct ProjectionError: Error, Sendable, CustomStringConvertible, CustomD
         public static let eventNotFound = Code("eventNotFound")
         /// An inline projection threw, so the append that ran it failed and wrote nothing.
         public static let inlineProjectionFailed = Code("inlineProjectionFailed")
+        /// A projection that reads a store's events itself met personal values sealed by a
+        /// ``PrivacyEventStore``, and was given no ``PersonalDataOpener`` to open them.
+        public static let sealedPersonalData = Code("sealedPersonalData")
     }
 
     public var code: Code
@@ -36,6 +39,15 @@ public struct ProjectionError: Error, Sendable, CustomStringConvertible, CustomD
         self.projection = projection
         self.position = position
         self.underlying = underlying
+    }
+
+    /// `projection` met sealed personal values and cannot open them.
+    public static func sealedPersonalData(projection: String) -> ProjectionError {
+        ProjectionError(
+            code: .sealedPersonalData,
+            message: "Projection \(projection) met events whose personal values are sealed (a PrivacyEventStore wrote "
+                + "them); give it the privacy store's opener (`opening: privacy.opener`) so it sees them as reads do.",
+            projection: projection)
     }
 
     public var description: String { message }

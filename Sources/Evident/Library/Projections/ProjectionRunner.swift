@@ -182,10 +182,15 @@ public final class ProjectionRunner: Sendable {
         let checkpoint = try await consumer.checkpoint()
         let head = try await store.headPosition()
         guard head > checkpoint else { return nil }
-        let page = try await store.readLog(after: checkpoint, filter: consumer.filter, limit: configuration.pageSize)
+        let filter = consumer.filter
+        let receivesForgettings = consumer.receivesForgettings
+        let read = try await store.readLog(
+            after: checkpoint, filter: receivesForgettings ? filter.addingForgettingReceipts : filter,
+            limit: configuration.pageSize)
         // Positions are in commit order: a short page holds every wanted event up to `head`.
         let through =
-            page.count == configuration.pageSize ? page[page.count - 1].position : max(page.last?.position ?? 0, head)
+            read.count == configuration.pageSize ? read[read.count - 1].position : max(read.last?.position ?? 0, head)
+        let page = read.filter { filter.matches($0) || (receivesForgettings && ForgettingReceipt.isReceipt($0)) }
         try await handle(page, through: through)
         progress.advance(to: through)
         return through

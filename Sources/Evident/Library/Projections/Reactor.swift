@@ -12,8 +12,12 @@ public protocol Reactor: Sendable {
     var filter: LogFilter { get }
     /// Handles one event.
     func react(to event: RecordedEvent) async throws
+    /// Acts on the forgetting of a data subject (``PrivacyEventStore``): deleting what another system holds of
+    /// them, say. Called in log order, whatever the filter; does nothing by default.
+    func forget(_ receipt: ForgettingReceipt) async throws
 }
 
 extension Reactor {
     public var filter: LogFilter { .all }
+    public func forget(_ receipt: ForgettingReceipt) async throws {}
 }
