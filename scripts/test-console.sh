@@ -34,5 +34,5 @@ fi
 screenshots="$build/console-screenshots"
 rm -rf "$screenshots"
 # Selenium Manager is never asked for anything: the test names /usr/bin/chromedriver and /usr/bin/chromium.
-SE_OFFLINE=true "$venv/bin/python" Tests/Console/console_test.py --evident "$binary" --screenshots "$screenshots" \
+SE_OFFLINE=true PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" Tests/Console/console_test.py --evident "$binary" --screenshots "$screenshots" \
     "${docs[@]}"

@@ -24,7 +24,7 @@ import urllib.request
 import uuid
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -148,7 +148,20 @@ class Run:
         assert not errors, f"{page}: browser console errors: {errors}"
 
     def wait(self, condition, timeout=WAIT):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+        # The lists put rows into the page as they scroll into view, so an element found may be replaced at once.
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=[StaleElementReferenceException]).until(condition)
+
+    def wait_equal(self, read, expected, timeout=WAIT):
+        """Waits until `read(driver)` is `expected`; fails with the last value read."""
+        last = []
+        def equal(driver):
+            last[:] = [read(driver)]
+            return last[0] == expected
+        try:
+            self.wait(equal, timeout)
+        except TimeoutException:
+            raise AssertionError(f"expected {expected!r}, found {last[0] if last else None!r}")
 
     def text_of(self, selector):
         return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, selector))).text
@@ -267,8 +280,8 @@ def checks(run, server, admin, read):
         assert run.text_of("#scope").startswith("admin key")
         run.wait_text("#spec-version", "1")
         run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#streams tr[data-type='cart']")))
-        row = driver.find_element(By.CSS_SELECTOR, "#streams tr[data-type='cart']").text.split()
-        assert row[1:] == ["2", "7"], row  # two carts, seven events
+        run.wait_equal(lambda d: d.find_element(By.CSS_SELECTOR, "#streams tr[data-type='cart']").text.split(),
+                       ["cart", "2", "7"])  # two carts, seven events
         run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#recent li a")))
         run.wait(EC.presence_of_element_located((By.ID, "checkpoint-position")))
         run.wait(lambda d: d.find_element(By.ID, "rate").text.endswith("/s"))
@@ -296,14 +309,14 @@ def checks(run, server, admin, read):
         run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, paused_selector)))
         # Filtered to orders, only the order's event is listed.
         Select(driver.find_element(By.ID, "filter-aggregate-type")).select_by_value("order")
-        run.wait(lambda d: [row.get_attribute("data-key").split(":")[0]
-                            for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-key]")] == ["order"])
+        run.wait_equal(lambda d: [row.get_attribute("data-key").split(":")[0]
+                                  for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-key]")], ["order"])
         # A jump to position 3 starts the list there.
         run.open("#/log")
         field = run.wait(EC.element_to_be_clickable((By.ID, "jump-position")))
         field.send_keys("3", Keys.ENTER)
-        run.wait(lambda d: (d.find_elements(By.CSS_SELECTOR, ".vrow[data-position]") or [None])[0] is not None
-                 and d.find_elements(By.CSS_SELECTOR, ".vrow[data-position]")[0].get_attribute("data-position") == "3")
+        run.wait_equal(lambda d: [row.get_attribute("data-position")
+                                  for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-position]")][:1], ["3"])
         run.expect_clean_log("log")
 
     run.check("the live log shows an event appended during the test within a second; pause, filter, jump", live_log)
@@ -326,9 +339,9 @@ def checks(run, server, admin, read):
         run.wait_text("#state [data-path='lines[1].sku']", '"mug"')
         run.wait_text("#state [data-path='total']", "25.5")
         # What version 4 changed, field by field.
-        changed = {row.get_attribute("data-path"): row.get_attribute("class")
-                   for row in driver.find_elements(By.CSS_SELECTOR, "#changes tr[data-path]")}
-        assert changed == {"lines[0].quantity": "changed", "quantities.tea": "changed", "total": "changed"}, changed
+        run.wait_equal(lambda d: {row.get_attribute("data-path"): row.get_attribute("class")
+                                  for row in d.find_elements(By.CSS_SELECTOR, "#changes tr[data-path]")},
+                       {"lines[0].quantity": "changed", "quantities.tea": "changed", "total": "changed"})
         run.shoot("aggregate")
         run.expect_clean_log("aggregate")
 
@@ -338,9 +351,9 @@ def checks(run, server, admin, read):
         run.open(f"#/aggregate/cart/{CART}")
         run.wait_text("#state-version", "State after version 6")
         run.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, "#state [data-field='total']"))).click()
-        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#explain-list li")))
-        versions = [item.get_attribute("data-version") for item in driver.find_elements(By.CSS_SELECTOR, "#explain-list li")]
-        assert versions == ["4", "3", "2", "1"], versions
+        run.wait_equal(lambda d: [item.get_attribute("data-version")
+                                  for item in d.find_elements(By.CSS_SELECTOR, "#explain-list li")],
+                       ["4", "3", "2", "1"])
         # The coupon's event links to its cause and to the events of its correlation.
         run.open(f"#/aggregate/cart/{CART}?version=5")
         run.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, "#event a.correlation"))).click()
@@ -348,12 +361,12 @@ def checks(run, server, admin, read):
         correlated = [str(event["position"]) for event in log["events"]
                       if event["metadata"].get("correlation_id") == "checkout-ada"]
         assert len(correlated) >= 2, correlated  # the coupon and the checkout
-        run.wait(lambda d: [row.get_attribute("data-position")
-                            for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-position]")] == correlated)
+        run.wait_equal(lambda d: [row.get_attribute("data-position")
+                                  for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-position]")], correlated)
         run.open(f"#/aggregate/cart/{CART}?version=5")
         run.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, "#event a.causation"))).click()
-        run.wait(lambda d: [row.get_attribute("data-key") for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-key]")]
-                 == [f"cart:{CART}"])
+        run.wait_equal(lambda d: [row.get_attribute("data-key")
+                                  for row in d.find_elements(By.CSS_SELECTOR, ".vrow[data-key]")], [f"cart:{CART}"])
         run.wait(lambda d: "item_quantity_was_changed" in d.find_element(By.ID, "log-detail").text)
         run.expect_clean_log("explain")
 
@@ -363,7 +376,8 @@ def checks(run, server, admin, read):
         run.open("#/aggregate?type=cart")
         field = run.wait(EC.element_to_be_clickable((By.ID, "search-id")))
         field.send_keys(OTHER_CART[:6])
-        run.wait(lambda d: [a.text for a in d.find_elements(By.CSS_SELECTOR, "#search-results a")] == [f"cart:{OTHER_CART}"])
+        run.wait_equal(lambda d: [a.text for a in d.find_elements(By.CSS_SELECTOR, "#search-results a")],
+                       [f"cart:{OTHER_CART}"])
         run.shoot("aggregate-search")
         run.expect_clean_log("search")
 

@@ -109,6 +109,7 @@ async function renderAggregate(main, type, id, { query }, context) {
   const explainBox = h('div', { id: 'explain' }, empty('Click a field of the state to see the events that set or changed it.'));
   const list = new VirtualList({
     label: 'Events of the aggregate',
+    fitUpTo: 420,
     renderRow: (index) => {
       const event = events[index];
       if (!event) return h('div', { class: 'muted' }, h('span', { class: 'pos', text: `v${index + 1}` }), ' …');
@@ -137,8 +138,8 @@ async function renderAggregate(main, type, id, { query }, context) {
       card(`Events (${length})`, list.element),
       card('State', stateBox),
       card('What this event changed', changesBox),
-      card('The event', eventBox),
-      card('Explain a field', explainBox)
+      card('Explain a field', explainBox),
+      card('The event', eventBox)
     )
   );
 

@@ -104,8 +104,9 @@ export function lineChart(values, { width = 480, height = 120, label = '' } = {}
 /// events costs as much as one of 30. `renderRow(index)` builds a row; `onRange(first, last)` says which
 /// rows are in view (to load them); arrow keys, Page Up/Down, Home and End move the selection, Enter opens.
 export class VirtualList {
-  constructor({ rowHeight = 32, label, renderRow, onSelect, onRange }) {
+  constructor({ rowHeight = 32, label, renderRow, onSelect, onRange, fitUpTo = 0 }) {
     this.rowHeight = rowHeight;
+    this.fitUpTo = fitUpTo;
     this.renderRow = renderRow;
     this.onSelect = onSelect;
     this.onRange = onRange;
@@ -130,6 +131,8 @@ export class VirtualList {
   setCount(count) {
     this.count = count;
     this.spacer.style.height = `${count * this.rowHeight}px`;
+    // A short list is as tall as its rows, up to `fitUpTo` pixels.
+    if (this.fitUpTo) this.element.style.height = `${Math.min(this.fitUpTo, Math.max(3, count) * this.rowHeight + 2)}px`;
     if (this.selected >= count) this.selected = count - 1;
     this.schedule();
   }

@@ -29,7 +29,7 @@ export async function render(main, _route, context) {
                 event.preventDefault();
                 try {
                   const answer = await api('/_keys', { method: 'POST', body: { scope: scope.value }, signal: context.signal });
-                  const secret = h('input', { id: 'new-key-secret', class: 'mono', readonly: true, value: answer.key, 'aria-label': 'The new key' });
+                  const secret = h('input', { id: 'new-key-secret', class: 'mono secret', readonly: true, value: answer.key, 'aria-label': 'The new key' });
                   fill(created, 
                     h('p', { class: 'ok', text: `Key ${answer.id} (${answer.scope}) created. Copy it now: it is shown only this once.` }),
                     h('div', { class: 'row' }, secret, h('button', { type: 'button', on: { click: () => navigator.clipboard.writeText(answer.key) } }, 'Copy'))
