@@ -42,19 +42,19 @@ WAIT = 15  # seconds a page may take to show something, on a busy test machine
 class Server:
     """`evident serve` on port 0 over a fresh database; its address is read from the line it logs."""
 
-    def __init__(self, binary, directory):
+    def __init__(self, binary, directory, arguments=(), environment=None):
         self.binary = binary
         self.directory = directory
         self.database = os.path.join(directory, "evident.sqlite")
         self.lines = queue.Queue()
         self.log = []
-        subprocess.run(
-            [binary, "audit", "keygen", "--out", os.path.join(directory, "signing.key")],
-            check=True, stdout=subprocess.DEVNULL)
+        signing_key = os.path.join(directory, "signing.key")
+        if not os.path.exists(signing_key):
+            subprocess.run([binary, "audit", "keygen", "--out", signing_key], check=True, stdout=subprocess.DEVNULL)
         self.process = subprocess.Popen(
             [binary, "serve", "--db", self.database, "--spec", os.path.join(REPOSITORY, "Examples/specs/shop.json"),
-             "--port", "0", "--signing-key", os.path.join(directory, "signing.key")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             "--port", "0", "--signing-key", signing_key, *arguments],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **(environment or {})})
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + 120
         self.url = None
@@ -86,6 +86,14 @@ class Server:
             [self.binary, "keys", "create", "--scope", scope, "--db", self.database],
             check=True, capture_output=True, text=True)
         return answer.stdout.strip()
+
+    def get(self, path):
+        """(status, Content-Type) of a GET, for the static files."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as response:
+                return response.status, response.headers["Content-Type"]
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"]
 
     def call(self, method, path, body=None, key=None):
         """(status, JSON answer) of one API call."""
@@ -488,6 +496,22 @@ def checks(run, server, admin, read):
         run.browser_log()  # the refused connections, which the page explains
 
     run.check("when the server is gone the page says so and offers a retry", server_gone)
+
+    def switch():
+        # The server above, on loopback with no flag, served the console; these start on its database.
+        for arguments, environment in [(["--console", "off"], None), ([], {"EVIDENT_CONSOLE": "off"})]:
+            other = Server(server.binary, server.directory, arguments, environment)
+            try:
+                status = other.get("/_console/")[0]
+                assert status == 404, f"{arguments} {environment}: {status}"
+            finally:
+                other.stop()
+        refused = subprocess.run(
+            [server.binary, "serve", "--db", server.database, "--port", "0", "--console", "maybe"],
+            capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "must be on or off" in refused.stderr, refused.stderr
+
+    run.check("serve --console off and EVIDENT_CONSOLE=off serve no console; a bad value is refused", switch)
 
 
 if __name__ == "__main__":
