@@ -74,6 +74,7 @@ public struct EvidentServer: Sendable {
             addAuditReads(&routes)
             addStreamRoutes(&routes)
             addWhoamiRoute(&routes)
+            addConsumerRoutes(&routes)
             addLogRoutes(&routes)
             addAggregateReads(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }

@@ -414,12 +414,23 @@ def checks(run, server, admin, read):
     run.check("the spec dry-run shows a problem's path", spec)
 
     def consumers():
+        # A real catch-up projection over the server's database, run to the head and stopped.
+        subprocess.run([server.binary, "projection-worker", "--db", server.database, "--name", "console_totals",
+                        "--until-caught-up"], check=True, timeout=120, stdout=subprocess.DEVNULL)
+        _, status = server.call("GET", "/_consumers/console_totals", key=admin)
+        assert status["checkpoint"] > 0, status
         run.open("#/consumers")
         run.wait(EC.presence_of_element_located((By.ID, "signer-lag")))
+        field = run.wait(EC.element_to_be_clickable((By.ID, "consumer-name")))
+        field.send_keys("console_totals", Keys.ENTER)
+        card = "[data-consumer='console_totals']"
+        run.wait_text(f"{card} .checkpoint", f"{status['checkpoint']:,}")
+        server.append(f"cart/{OTHER_CART}", "coupon_was_applied", {"code": "LAG", "percent": 1}, key=admin)
+        run.wait(lambda d: int(d.find_element(By.CSS_SELECTOR, f"{card} .lag").text.split()[0].replace(",", "")) >= 1)
         run.shoot("consumers")
         run.expect_clean_log("consumers")
 
-    run.check("the consumers page shows the checkpoint signer's position and lag", consumers)
+    run.check("the consumers page shows the signer and a watched projection with position and lag", consumers)
 
     def keys():
         run.open("#/keys")

@@ -146,6 +146,42 @@ struct ConsoleTests {
         }
     }
 
+    @Test("GET /_consumers/{name} answers a consumer's checkpoint, lag and parked events")
+    func consumers() async throws {
+        let server = try await TestServer()
+        let store = try #require((server.server.store as? PrivacyEventStore)?.base as? any CheckpointStore)
+        try await server.test { client in
+            let cart = Fixture.id()
+            let opened = try await client.post("/cart/\(cart)/was_opened", Fixture.event(["customer_id": "c"]))
+            let head = try #require(opened.position)
+            let event = try #require(try await server.server.store.readLog(after: 0, filter: .all, limit: 10).last)
+            try await store.park(
+                ParkedEvent(
+                    consumer: "totals", position: event.position, eventId: event.id, stream: event.stream,
+                    eventType: event.type, error: "the read model refused it", attempts: 3,
+                    parkedAt: Date(timeIntervalSince1970: 1_796_212_000)))
+            try await store.saveCheckpoint(1, of: "totals")
+
+            let totals = try await client.get("/_consumers/totals")
+            #expect(totals.status == .ok)
+            #expect(totals["checkpoint"] == 1)
+            #expect(totals["head"] == .int(head))
+            #expect(totals["lag"] == .int(head - 1))
+            #expect(
+                totals["parked"]
+                    == [
+                        [
+                            "position": .int(Int(event.position)), "id": .string(event.id.uuidString.lowercased()),
+                            "key": .string("cart:\(cart)"), "type": "was_opened", "error": "the read model refused it",
+                            "attempts": 3, "parked_at": 1_796_212_000,
+                        ]
+                    ])
+            let unknown = try await client.get("/_consumers/nobody")
+            #expect(unknown["checkpoint"] == 0)
+            #expect(unknown["parked"] == [])
+        }
+    }
+
     @Test("while no key exists, /_whoami says the server is open")
     func whoamiOpen() async throws {
         try await TestServer().test { client in
