@@ -391,6 +391,33 @@ def checks(run, server, admin, read):
 
     run.check("the aggregate search finds a cart by part of its id", search)
 
+    def long_stream():
+        big = str(uuid.uuid4())
+        events = [{"type": "was_opened", "data": {"customer_id": "big"}}] + [
+            {"type": "item_was_added", "data": {"sku": f"sku-{index}", "quantity": 1, "unit_price": 1}}
+            for index in range(1, 1000)]
+        status, answer = server.call("POST", f"/cart/{big}", {
+            "events": events, "metadata": {"actor": {"type": "customer", "id": CUSTOMER}}}, key=admin)
+        assert status == 201 and answer["length"] == 1000, answer
+        run.open(f"#/aggregate/cart/{big}?version=1")
+        run.wait_text("#state-version", "State after version 1")
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#main .vrow[data-version='1']")))
+        # Only the rows in view are in the page, and only the first page of events was read.
+        rows = len(driver.find_elements(By.CSS_SELECTOR, "#main .vrow"))
+        assert rows < 60, rows
+        assert not driver.find_elements(By.CSS_SELECTOR, "#main .vrow[data-version='101']")
+        # End, in the list, goes to the last event: its page is read then, and the state folded to it.
+        listbox = driver.find_element(By.CSS_SELECTOR, "#main .vlist")
+        listbox.send_keys(Keys.END)
+        run.wait_text("#state-version", "State after version 1000")
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#main .vrow[data-version='1000']")))
+        run.wait_text("#state [data-path='total']", "999")
+        rows = len(driver.find_elements(By.CSS_SELECTOR, "#main .vrow"))
+        assert rows < 60, rows
+        run.expect_clean_log("long stream")
+
+    run.check("a stream of 1,000 events: rows in view only, pages read as needed, End reaches the last", long_stream)
+
     def spec():
         run.open("#/spec")
         editor = run.wait(EC.presence_of_element_located((By.ID, "spec-editor")))
