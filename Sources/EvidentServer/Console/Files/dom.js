@@ -88,7 +88,8 @@ export function problem(error, retry) {
 }
 
 /// A small line chart of `values` (newest last).
-export function lineChart(values, { width = 480, height = 120, label = '' } = {}) {
+export function lineChart(samples, { width = 480, height = 120, label = '' } = {}) {
+  const values = samples.length === 1 ? [samples[0], samples[0]] : samples;
   const max = Math.max(1, ...values);
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values.map((value, index) => `${(index * step).toFixed(1)},${(height - (value / max) * (height - 8) - 4).toFixed(1)}`);
