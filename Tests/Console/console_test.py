@@ -440,6 +440,23 @@ def checks(run, server, admin, read):
 
     run.check("the spec dry-run shows a problem's path", spec)
 
+    def store_spec():
+        run.open("#/spec")
+        editor = run.wait(EC.presence_of_element_located((By.ID, "spec-editor")))
+        run.wait_text("#spec-version", "1")
+        with open(os.path.join(REPOSITORY, "Examples/specs/shop-v2.json")) as v2:
+            driver.execute_script("arguments[0].value = arguments[1];", editor, v2.read())
+        driver.find_element(By.ID, "dry-run").click()
+        run.wait(EC.presence_of_element_located((By.ID, "dry-run-ok")))
+        driver.find_element(By.ID, "store-spec").click()
+        run.wait(EC.element_to_be_clickable((By.ID, "confirm-store"))).click()
+        run.wait_text("#spec-version", "2")
+        _, current = server.call("GET", "/_spec", key=admin)
+        assert current["version"] == 2 and "note_was_added" in current["spec"]["aggregate_types"]["order"]["events"]
+        run.expect_clean_log("store spec")
+
+    run.check("an admin key stores a dry-run spec as the next version", store_spec)
+
     def consumers():
         # A real catch-up projection over the server's database, run to the head and stopped.
         subprocess.run([server.binary, "projection-worker", "--db", server.database, "--name", "console_totals",
