@@ -74,8 +74,10 @@ async function show() {
       } catch (error) {
         if (signal.aborted || error.name === 'AbortError') return;
         if (error.status === 401) {
+          // The key was revoked or the server's keys changed: ask for a key again.
           session = null;
-          renderSession();
+          show();
+          return;
         }
         fill(main, problem(error, () => show()));
       }

@@ -71,7 +71,7 @@ export function problem(error, retry) {
     detail = 'It may have stopped or restarted, or the network is down.';
   } else if (status === 401) {
     title = 'An API key is needed';
-    detail = `${detail} Type a key in the box at the top right.`;
+    detail = `${detail} Give the console a key.`;
   } else if (status === 403) {
     title = 'This key may not do that';
     detail = `${detail} Ask for a key with a larger scope.`;

@@ -260,7 +260,7 @@ export async function render(main, { query }, context) {
     const done = searchBefore <= 1 || (search.field === 'event' && events.length);
     fill(status, 
       `${events.length} event(s) found${done ? ' in the whole log' : ` from position ${searchBefore} on`}. `,
-      done ? null : h('button', { type: 'button', id: 'search-more', on: { click: () => searchMore() } }, `Search ${searchPages * pageSize} earlier positions`)
+      done ? null : h('button', { type: 'button', id: 'search-more', on: { click: () => searchMore() } }, `Search ${(searchPages * pageSize).toLocaleString('en')} earlier positions`)
     );
     if (events.length === 1) list.select(0);
   }
