@@ -91,6 +91,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The web console (docs/console.md), compiled into the binary: `ConsoleFiles` serves exactly these.
+            resources: [
+                "index.html", "console.css", "icon.svg", "app.js", "api.js", "dom.js", "overview.js", "log.js",
+                "aggregate.js", "spec.js", "consumers.js", "keys.js",
+            ].map { .embedInCode("Console/Files/\($0)") },
             swiftSettings: upcomingFeatures
         ),
         .target(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Evident's whole test suite on a fresh machine: installs what is missing, builds, tests. The PostgreSQL
+# Runs Evident's whole test suite on a fresh machine: installs what is missing, builds, tests, then drives the
+# web console in headless Chromium (scripts/test-console.sh). The PostgreSQL
 # tests run against a throwaway cluster and its streaming replica, started here (PostgreSQL 15 from Debian,
 # installed when missing) on private ports and socket directories, and stopped at the end, also on failure.
 set -euo pipefail
@@ -23,5 +24,10 @@ EVIDENT_TEST_POSTGRES_REPLICA=$(scripts/postgres-cluster.sh replica "$clusters/p
 export EVIDENT_TEST_POSTGRES EVIDENT_TEST_POSTGRES_REPLICA
 echo "PostgreSQL test cluster: $EVIDENT_TEST_POSTGRES, replica: $EVIDENT_TEST_POSTGRES_REPLICA"
 
-swift build --build-tests
-swift test --skip-build "$@"
+# EVIDENT_BUILD_PATH: the build folder (default .build), for a checkout that keeps several.
+build=${EVIDENT_BUILD_PATH:-.build}
+swift build --scratch-path "$build" --build-tests
+swift test --scratch-path "$build" --skip-build "$@"
+
+# The web console in a real browser (Chromium from Debian, installed when missing), against the debug binary.
+EVIDENT_BUILD_PATH="$build" scripts/test-console.sh

@@ -18,6 +18,8 @@ public struct EvidentServer: Sendable {
     public let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Streams per aggregate type, for `GET /_streams`.
+    let streamCatalog = StreamCatalog()
 
     public var store: any EventStore { engine.store }
     var keys: APIKeys { engine.keys }
@@ -48,7 +50,8 @@ public struct EvidentServer: Sendable {
 
     /// The router with every route of the API, for `HummingbirdTesting` or an application. With
     /// `openWithoutKeys` (for a server bound to loopback), requests need no key while no key exists;
-    /// otherwise they always do.
+    /// otherwise they always do. The web console is served at `/_console/` as ``ServerConfiguration/console``
+    /// says, with `openWithoutKeys` standing for a server bound to loopback.
     public func makeRouter(openWithoutKeys: Bool = true) -> Router<BasicRequestContext> {
         makeRoutes(openWithoutKeys: openWithoutKeys).router
     }
@@ -58,6 +61,9 @@ public struct EvidentServer: Sendable {
 
     private func makeRoutes(openWithoutKeys: Bool) -> Routes {
         let router = Router()
+        // The console's static files answer before the API's middleware, whose canonical-path rule refuses the
+        // trailing `/` of `/_console/`; the console answers nothing else.
+        if configuration.console.isServed(onLoopback: openWithoutKeys) { router.middlewares.add(ConsoleMiddleware()) }
         router.middlewares.add(
             EvidentMiddleware(metrics: metrics, requestTimeout: configuration.requestTimeout, logger: logger))
         var routes = Routes(
@@ -66,6 +72,9 @@ public struct EvidentServer: Sendable {
         routes.group(.scope(.read)) { routes in
             addServerReads(&routes)
             addAuditReads(&routes)
+            addStreamRoutes(&routes)
+            addWhoamiRoute(&routes)
+            addConsumerRoutes(&routes)
             addLogRoutes(&routes)
             addAggregateReads(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }

@@ -33,6 +33,30 @@ public struct ServerConfiguration: Sendable {
     /// How long SIGTERM waits for requests in progress before it cancels them. 5 s.
     public var shutdownGracePeriod: Duration = .seconds(5)
 
+    /// Whether the server serves the web console at `/_console/` (docs/console.md). By default it does when it
+    /// listens on loopback only.
+    public var console = Console.onLoopback
+
+    /// When the web console is served. It is static files that hold no data: everything it shows comes from the
+    /// API, with the key and scope of the person using it.
+    public enum Console: String, Sendable, CaseIterable {
+        /// Served when the server listens on loopback (`127.0.0.1`, `::1`, `localhost`).
+        case onLoopback = "loopback"
+        /// Always served.
+        case on
+        /// Never served: `/_console/` is 404.
+        case off
+
+        /// Whether a server listening on loopback (or not) serves it.
+        public func isServed(onLoopback loopback: Bool) -> Bool {
+            switch self {
+            case .onLoopback: loopback
+            case .on: true
+            case .off: false
+            }
+        }
+    }
+
     /// Whether the server answers `GET` and `POST /_bench/floor?bytes=N` with a constant body of N bytes: the
     /// floor `scripts/bench-http.sh` measures the API against (the same server, doing no work). Off by default.
     public var benchmarkFloor = false

@@ -15,6 +15,7 @@ struct RouteScopeTests {
         "PUT /_spec": .scope(.admin), "GET /_keys": .scope(.admin), "POST /_keys": .scope(.admin),
         "DELETE /_keys/{id}": .scope(.admin), "GET /_subjects/{id}": .scope(.admin),
         "DELETE /_subjects/{id}": .scope(.admin), "GET /_audit/head": .scope(.read), "GET /_verify": .scope(.admin),
+        "GET /_streams": .scope(.read), "GET /_whoami": .scope(.read), "GET /_consumers/{name}": .scope(.read),
     ]
 
     @Test("every route of the router was declared in a group with its scope, the one the matrix expects")

@@ -152,6 +152,22 @@ enum OpenAPIDocument {
                     contentType: "text/plain")
             ],
             "/_openapi.json": ["get": operation("This document", scope: nil, success: "200", errors: [])],
+            "/_streams": [
+                "get": operation(
+                    "How many streams and events each aggregate type has; with ?type= (and ?search=), the ids of its "
+                        + "streams created last", scope: "read", query: ["type", "search", "limit"],
+                    token: .queryAndHeader, success: "200", errors: ["400", "401", "403", "503"])
+            ],
+            "/_consumers/{name}": [
+                "get": operation(
+                    "Where a catch-up consumer stands: its checkpoint, the log head, its lag and its parked events",
+                    scope: "read", parameters: ["name"], success: "200", errors: ["400", "401", "403", "501"])
+            ],
+            "/_whoami": [
+                "get": operation(
+                    "The scope (and id) of the key the request carries", scope: "read", success: "200",
+                    errors: ["401"])
+            ],
         ],
     ]
 

@@ -105,6 +105,13 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "ms"))
     var patternBudgetMs: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the web console at /_console/: on or off. [env: EVIDENT_CONSOLE] (default: on when listening on "
+                + "loopback, off otherwise)",
+            valueName: "on|off"))
+    var console: String?
+
     @Flag(help: .hidden)
     var benchmarkFloor = false
 
@@ -176,6 +183,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.maximumConnections = requestedConnections
         configuration.benchmarkFloor = benchmarkFloor
+        if let consoleText = setting(console, "EVIDENT_CONSOLE"), !consoleText.isEmpty {
+            guard let mode = ServerConfiguration.Console(rawValue: consoleText), mode != .onLoopback else {
+                throw ValidationError("--console / EVIDENT_CONSOLE must be on or off; got '\(consoleText)'.")
+            }
+            configuration.console = mode
+        }
         let maximumStreamLength = try number(
             maxStreamLength, "EVIDENT_MAX_STREAM_LENGTH", default: 10_000, range: 1...1_000_000_000)
 

@@ -1,0 +1,170 @@
+// Consumers: what follows the log, with its position, its lag behind the head and a chart of that lag. The
+// server runs one itself, the checkpoint signer (with --signing-key). Projections and reactors of Swift programs
+// keep their checkpoints in the store by name, and the store cannot list the names: the console watches the
+// names you give it (kept in this browser), with GET /_consumers/{name}.
+import { api } from './api.js';
+import { h, card, empty, formatNumber, formatTime, lineChart, problem, fill } from './dom.js';
+
+export const title = 'Consumers';
+
+const samples = 60;
+const watchedKey = 'evident.console.consumers';
+
+function watched() {
+  try {
+    const names = JSON.parse(localStorage.getItem(watchedKey) || '[]');
+    return Array.isArray(names) ? names.filter((name) => typeof name === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function setWatched(names) {
+  localStorage.setItem(watchedKey, JSON.stringify(names));
+}
+
+export async function render(main, _route, context) {
+  const signer = h('div', { id: 'signer' });
+  const consumersBox = h('div', { class: 'grid', id: 'consumers' });
+  const nameInput = h('input', { id: 'consumer-name', name: 'name', placeholder: 'a consumer’s name, such as order_totals', autocomplete: 'off', 'data-search': '' });
+  main.append(
+    h('h1', { text: 'Consumers and projections' }),
+    h(
+      'form',
+      {
+        class: 'toolbar',
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            const name = nameInput.value.trim();
+            if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(name)) {
+              nameInput.setCustomValidity('A name of letters, digits, _ . : -');
+              nameInput.reportValidity();
+              return;
+            }
+            setWatched([...new Set([...watched(), name])]);
+            nameInput.value = '';
+            context.show();
+          },
+        },
+      },
+      h('label', { for: 'consumer-name', text: 'Watch a consumer' }),
+      nameInput,
+      h('button', { type: 'submit', id: 'watch-consumer' }, 'Watch')
+    ),
+    h('p', { class: 'muted', text: 'Projections and reactors of Swift programs (ProjectionRunner) keep their checkpoints and parked events in the store by name; the store cannot list the names, so name the ones to watch (kept in this browser only). Replaying parked events runs the consumer’s own code, so it is done where the consumer runs.' }),
+    consumersBox
+  );
+  consumersBox.append(card('Checkpoint signer', signer));
+
+  nameInput.addEventListener('input', () => nameInput.setCustomValidity(''));
+  const names = watched();
+  const lags = new Map(names.map((name) => [name, []]));
+  const boxes = new Map();
+  for (const name of names) {
+    const box = h('div', { class: 'consumer', 'data-consumer': name });
+    boxes.set(name, box);
+    consumersBox.append(
+      card(
+        name,
+        box,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            on: {
+              click: () => {
+                setWatched(watched().filter((other) => other !== name));
+                context.show();
+              },
+            },
+          },
+          'Stop watching'
+        )
+      )
+    );
+  }
+
+  const signerLags = [];
+  let signing = true;
+  const tick = async () => {
+    const health = await api('/_health', { signal: context.signal });
+    if (signing) {
+      try {
+        const checkpoint = await api('/_audit/head', { signal: context.signal });
+        signerLags.push(Math.max(0, health.head_position - checkpoint.position));
+        if (signerLags.length > samples) signerLags.shift();
+        fill(signer, facts(checkpoint.position, health.head_position, signerLags, 'signer'), h('p', { class: 'muted', text: `Last signed ${checkpoint.signed_at}. It signs every 1,000 events or 10 seconds, and parks nothing.` }));
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        signing = false;
+        fill(signer, empty('The server runs no checkpoint signer: start it with --signing-key FILE to sign the log’s head every 1,000 events or 10 seconds.'));
+      }
+    }
+    await Promise.all(
+      names.map(async (name) => {
+        const box = boxes.get(name);
+        try {
+          const answer = await api(`/_consumers/${name}`, { signal: context.signal });
+          const series = lags.get(name);
+          series.push(answer.lag);
+          if (series.length > samples) series.shift();
+          fill(box, facts(answer.checkpoint, answer.head, series, name), parked(answer));
+        } catch (error) {
+          if (error.name === 'AbortError') throw error;
+          fill(box, problem(error));
+        }
+      })
+    );
+  };
+  await tick();
+  const timer = setInterval(() => tick().catch(() => {}), 2000);
+  context.onLeave(() => clearInterval(timer));
+}
+
+function facts(position, head, series, name) {
+  const lag = Math.max(0, head - position);
+  return [
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', { text: 'Checkpoint' }),
+      h('dd', { class: 'checkpoint', text: position ? formatNumber(position) : '0 (never checkpointed)' }),
+      h('dt', { text: 'Log head' }),
+      h('dd', { text: formatNumber(head) }),
+      h('dt', { text: 'Lag' }),
+      h('dd', { class: 'lag', id: name === 'signer' ? 'signer-lag' : null, text: `${formatNumber(lag)} event(s)` })
+    ),
+    h('div', { class: 'chart-box' }, lineChart(series, { label: `Lag of ${name}, in events` })),
+    h('p', { class: 'muted', text: 'Lag in events behind the head, sampled every 2 seconds.' }),
+  ];
+}
+
+function parked(answer) {
+  if (!answer.parked.length) return h('p', { class: 'muted', text: 'No parked events.' });
+  return [
+    h('h3', { text: `Parked events (${answer.parked.length})` }),
+    h(
+      'table',
+      { class: 'table parked' },
+      h('thead', {}, h('tr', {}, h('th', { text: 'Position' }), h('th', { text: 'Event' }), h('th', { text: 'Error' }), h('th', { class: 'num', text: 'Tries' }), h('th', { text: 'Parked' }))),
+      h(
+        'tbody',
+        {},
+        answer.parked.map((event) => {
+          const at = event.key.indexOf(':');
+          return h(
+            'tr',
+            { 'data-position': String(event.position) },
+            h('td', {}, h('a', { href: `#/log?from=${event.position}`, text: String(event.position) })),
+            h('td', {}, h('a', { href: `#/aggregate/${event.key.slice(0, at)}/${event.key.slice(at + 1)}`, text: `${event.key} ${event.type}` })),
+            h('td', { text: event.error }),
+            h('td', { class: 'num', text: String(event.attempts) }),
+            h('td', { text: formatTime(event.parked_at) })
+          );
+        })
+      )
+    ),
+  ];
+}

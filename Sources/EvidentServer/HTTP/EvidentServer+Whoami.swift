@@ -1,0 +1,22 @@
+import Evident
+import EvidentEngine
+import Hummingbird
+
+extension EvidentServer {
+    /// `GET /_whoami`: the scope of the key the request carries (and the key's id), so that a client such as the
+    /// console shows only what that scope may do, without trying a call to find out. While no key exists (a
+    /// server on loopback), every request may do everything: `"scope": "admin", "open": true`.
+    func addWhoamiRoute(_ routes: inout Routes.Group) {
+        routes.on(.get, "/_whoami") { request, _ in
+            guard try await keys.hasKeys() else { return Response.ok(["scope": "admin", "open": true]) }
+            // The group's middleware has checked the key already: it is there, known and at least `read`.
+            guard let key = request.headers[.authorization].flatMap(Authorization.bearerToken),
+                let scope = try await keys.scope(of: key)
+            else { throw APIError(.unauthorized, "The API key is unknown or revoked.") }
+            var body: [String: JSON] = ["scope": .string(scope.rawValue), "open": false]
+            let parts = key.split(separator: "_")
+            if parts.count == 3, parts[0] == "evk" { body["key_id"] = .string(String(parts[1])) }
+            return Response.ok(body)
+        }
+    }
+}
