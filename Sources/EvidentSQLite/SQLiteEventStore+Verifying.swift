@@ -15,12 +15,15 @@ extension SQLiteEventStore: VerifiableStore {
             let rows = try Row.fetchCursor(statement, arguments: [position, limit])
             let row = statement.sqliteStatement
             // Straight from the statement's columns, as stored: a verification reads every event.
-            func bytes(_ column: Int32) -> [UInt8] {
-                guard let pointer = sqlite3_column_blob(row, column) else { return [] }
-                return Array(UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(row, column))))
+            func buffer(_ column: Int32) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(
+                    start: sqlite3_column_blob(row, column), count: Int(sqlite3_column_bytes(row, column)))
             }
+            func bytes(_ column: Int32) -> [UInt8] { Array(buffer(column)) }
+            func text(_ column: Int32) -> String { String(decoding: buffer(column), as: UTF8.self) }
+            events.reserveCapacity(min(limit, 10_000))
             while try rows.next() != nil {
-                let id = bytes(1)
+                let id = buffer(1)
                 guard id.count == 16 else {
                     throw EventStoreError(
                         code: .storageFailure,
@@ -28,11 +31,9 @@ extension SQLiteEventStore: VerifiableStore {
                 }
                 events.append(
                     StoredEvent(
-                        position: sqlite3_column_int64(row, 0),
-                        id: UUID(uuid: id.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) }),
-                        stream: String(decoding: bytes(2), as: UTF8.self), version: Int(sqlite3_column_int64(row, 3)),
-                        type: String(decoding: bytes(4), as: UTF8.self), recordedAt: sqlite3_column_int64(row, 5),
-                        data: bytes(6), metadata: bytes(7),
+                        position: sqlite3_column_int64(row, 0), id: UUID(uuid: id.loadUnaligned(as: uuid_t.self)),
+                        stream: text(2), version: Int(sqlite3_column_int64(row, 3)), type: text(4),
+                        recordedAt: sqlite3_column_int64(row, 5), data: bytes(6), metadata: bytes(7),
                         hash: sqlite3_column_type(row, 8) == SQLITE_NULL ? nil : bytes(8)))
             }
             return events
