@@ -27,7 +27,7 @@ run() {
             if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
         done
         as_postgres "$bin/pg_ctl" -D "$1/data" -l "$1/log" -w -o \
-            "-p $2 -k $1/socket -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=400" \
+            "-p $2 -k $1/socket -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=1000" \
             start >/dev/null
     )
     echo "$2" > "$1/port"

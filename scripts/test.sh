@@ -18,7 +18,14 @@ fi
 
 clusters=$(mktemp -d /tmp/evident-test-postgres.XXXXXX)
 chmod 755 "$clusters"   # the postgres user runs the clusters inside
-trap 'for c in replica primary; do scripts/postgres-cluster.sh stop "$clusters/$c"; done; rm -rf "$clusters"' EXIT
+# On failure, the end of each server's log first: what PostgreSQL saw is gone once the clusters are removed.
+trap 'status=$?
+if [ $status -ne 0 ]; then
+    for c in primary replica; do
+        [ -f "$clusters/$c/log" ] && { echo "--- PostgreSQL $c: the end of its log"; tail -n 30 "$clusters/$c/log"; }
+    done
+fi
+for c in replica primary; do scripts/postgres-cluster.sh stop "$clusters/$c"; done; rm -rf "$clusters"' EXIT
 EVIDENT_TEST_POSTGRES=$(scripts/postgres-cluster.sh start "$clusters/primary")
 EVIDENT_TEST_POSTGRES_REPLICA=$(scripts/postgres-cluster.sh replica "$clusters/primary" "$clusters/replica")
 export EVIDENT_TEST_POSTGRES EVIDENT_TEST_POSTGRES_REPLICA
