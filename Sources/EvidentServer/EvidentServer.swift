@@ -71,6 +71,7 @@ public struct EvidentServer: Sendable {
         routes.group(.open, addOpenRoutes)
         routes.group(.scope(.read)) { routes in
             addServerReads(&routes)
+            addSpecReads(&routes)
             addAuditReads(&routes)
             addStreamRoutes(&routes)
             addWhoamiRoute(&routes)
@@ -83,7 +84,11 @@ public struct EvidentServer: Sendable {
             addWriteRoutes(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.post, &routes) }
         }
-        routes.group(.scope(.admin), addAdministrationRoutes)
+        routes.group(.scope(.admin)) { routes in
+            addSpecAdministration(&routes)
+            addKeyRoutes(&routes)
+            addAdministrationRoutes(&routes)
+        }
         return routes
     }
 

@@ -20,23 +20,12 @@ extension EvidentServer {
         }
     }
 
-    /// `/_metrics` and `GET /_spec`.
+    /// `/_metrics`.
     func addServerReads(_ routes: inout Routes.Group) {
         routes.on(.get, "/_metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
-        }
-
-        routes.on(.get, "/_spec") { request, _ in
-            // The spec comes from the primary store; a token may follow a spec stored through another node, so
-            // look for one now rather than at the next refresh.
-            let token = try await awaitConsistency(request)
-            let current = try await engine.currentSpec(refresh: token != nil)
-            return Response.ok([
-                "version": .int(current.version), "hash": .string(current.spec.contentHash),
-                "spec": current.spec.document,
-            ])
         }
     }
 
@@ -50,49 +39,8 @@ extension EvidentServer {
         }
     }
 
-    /// `PUT /_spec` and the keys.
+    /// Verification and forgetting.
     func addAdministrationRoutes(_ routes: inout Routes.Group) {
-        routes.on(.put, "/_spec") { request, _ in
-            var request = request
-            let document = try await request.jsonBody(limit: configuration.maximumBodySize)
-            let put = try await engine.putSpec(document, dryRun: request.uri.queryParameters.get("dry_run") == "true")
-            guard let position = put.position else { return Response.ok(put.json.object ?? [:]) }
-            return Response.written(put.json.object ?? [:], position: position, status: .ok)
-        }
-
-        routes.on(.get, "/_keys") { _, _ in
-            let keys = try await keys.list()
-            return Response.ok([
-                "keys": .array(keys.map { ["id": .string($0.id), "scope": .string($0.scope.rawValue)] })
-            ])
-        }
-
-        routes.on(.post, "/_keys") { request, _ in
-            var request = request
-            let body = try await request.jsonBody(limit: configuration.maximumBodySize)
-            guard let scope = body["scope"]?.string.flatMap(APIKeyScope.init(rawValue:)) else {
-                throw APIError(.unprocessableContent, "scope must be one of: read, write, admin.")
-            }
-            let (id, key, position) = try await keys.create(scope: scope)
-            return Response.written(
-                ["id": .string(id), "key": .string(key), "scope": .string(scope.rawValue)], position: position)
-        }
-
-        routes.on(.delete, "/_keys/:id") { _, context in
-            let id = try context.parameter("id")
-            switch try await keys.revoke(id: id) {
-            case .revoked(let position):
-                return Response.written(["id": .string(id), "revoked": true], position: position, status: .ok)
-            case .unknown:
-                throw APIError(.notFound, "No API key with id '\(id)'.")
-            case .lastAdminKey:
-                throw APIError(
-                    .conflict,
-                    "Key '\(id)' is the last admin key; create another admin key first, or revoke it on the server "
-                        + "with `evident keys revoke --force \(id)`.")
-            }
-        }
-
         routes.on(.get, "/_verify") { request, _ in
             let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
             guard let store = engine.store as? any VerifiableStore else {
