@@ -83,6 +83,13 @@ struct AppendSQL {
             }
             return .replay(stored.results)
         }
+        for key in request.subjectKeys
+        where try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM evident_subject_keys WHERE subject_hash = ?)",
+            arguments: [key.subjectHash]) == true
+        {
+            throw SubjectKeyConflict()
+        }
         return .write(
             try request.appends.map { append in
                 let length = try Int.fetchOne(selectLength, arguments: [append.stream.description]) ?? 0
@@ -92,6 +99,7 @@ struct AppendSQL {
     }
 
     private mutating func write(_ request: AppendRequest, lengths: [Int]) throws -> [AppendResult] {
+        for key in request.subjectKeys { try SQLiteEventStore.insertSubjectKey(key, in: db) }
         var results: [AppendResult] = []
         for (append, length) in zip(request.appends, lengths) {
             let firstPosition = append.events.isEmpty ? 0 : head + 1

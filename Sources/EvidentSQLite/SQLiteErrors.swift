@@ -16,7 +16,11 @@ import GRDB
 /// extended result code go to `underlying`, which only `debugDescription` shows.
 enum SQLiteErrors {
     static func translate(_ error: any Error, path: String) -> any Error {
-        if error is EventStoreError || error is CancellationError || error is ProjectionError { return error }
+        if error is EventStoreError || error is CancellationError || error is ProjectionError
+            || error is SubjectKeyConflict
+        {
+            return error
+        }
         guard let error = error as? DatabaseError else {
             return EventStoreError(
                 code: .storageFailure,

@@ -19,15 +19,7 @@ extension SQLiteEventStore: SubjectKeyStore {
 
     public func insertSubjectKey(_ key: SubjectKey) async throws -> SubjectKey {
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO evident_subject_keys (subject_hash, key_id, material, created_at)
-                    VALUES (?, ?, ?, ?) ON CONFLICT (subject_hash) DO NOTHING
-                    """,
-                arguments: [
-                    key.subjectHash, key.id.uuidString.lowercased(), key.material.map { Data($0) },
-                    key.createdAt.unixMilliseconds,
-                ])
+            try Self.insertSubjectKey(key, in: db)
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT \(Self.keyColumns) FROM evident_subject_keys WHERE subject_hash = ?",
@@ -38,6 +30,19 @@ extension SQLiteEventStore: SubjectKeyStore {
             }
             return try Self.subjectKey(row)
         }
+    }
+
+    /// Keeps `key` unless its subject has one already.
+    static func insertSubjectKey(_ key: SubjectKey, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO evident_subject_keys (subject_hash, key_id, material, created_at)
+                VALUES (?, ?, ?, ?) ON CONFLICT (subject_hash) DO NOTHING
+                """,
+            arguments: [
+                key.subjectHash, key.id.uuidString.lowercased(), key.material.map { Data($0) },
+                key.createdAt.unixMilliseconds,
+            ])
     }
 
     public func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey] {
@@ -57,10 +62,10 @@ extension SQLiteEventStore: SubjectKeyStore {
     /// `events` with their personal values opened by `opener` with the keys in `db`, for `projection`; without
     /// an opener, an error when any is sealed (a projection must not take ciphertext for the value).
     static func openPersonalValues(
-        _ events: [RecordedEvent], with opener: PersonalDataOpener?, for projection: String, in db: Database
+        _ events: consuming [RecordedEvent], with opener: PersonalDataOpener?, for projection: String, in db: Database
     ) throws -> [RecordedEvent] {
-        let sealed = try PersonalDataOpener.Sealed(events)
-        guard !sealed.keyIDs.isEmpty else { return events }
+        let sealed = try PersonalDataOpener.Sealed(consume events)
+        guard !sealed.keyIDs.isEmpty else { return sealed.events }
         guard let opener else {
             throw ProjectionFailure(underlying: ProjectionError.sealedPersonalData(projection: projection))
         }

@@ -82,9 +82,16 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
+        try await append(appends, idempotency: idempotency, keeping: [])
+    }
+
+    /// Keeps the new subject keys in the append's own transaction.
+    public func append(_ appends: [StreamAppend], idempotency: Idempotency?, keeping keys: [SubjectKey])
+        async throws -> [AppendResult]
+    {
         try checkWritable()
         try AppendValidation.checkShape(appends)
-        let request = AppendRequest(appends: appends, idempotency: idempotency)
+        let request = AppendRequest(appends: appends, idempotency: idempotency, subjectKeys: keys)
         let committed = try await writer.submit(request)
         watch.advance(to: committed.head)
         return committed.results

@@ -31,8 +31,9 @@ public struct MasterKey: Sendable, CustomStringConvertible {
     public var description: String { "MasterKey(…)" }
 }
 
-/// Encrypts and decrypts personal values with their subject's key (AES-256-GCM). Each value is sealed with a
-/// random nonce and bound to its event and path, so a value moved to another event or field no longer opens.
+/// Encrypts and decrypts personal values with their subject's key (AES-256-GCM). An event's values are sealed
+/// together with a random nonce and bound to the event and their paths, so values moved to another event or
+/// field no longer open.
 struct PersonalDataCipher: Sendable {
     let masterKey: MasterKey?
 
@@ -94,9 +95,19 @@ struct PersonalDataCipher: Sendable {
         return try? plain.withUnsafeBytes { try JSON(parsing: $0) }
     }
 
-    /// Where a personal value is kept: its event and path.
-    static func context(event: UUID, path: [String]) -> [UInt8] {
-        bytes(of: event) + JSON.array(path.map(JSON.string)).serialized()
+    /// Where an event's personal values are kept: the event and their paths.
+    static func context(event: UUID, paths: [[String]]) -> [UInt8] {
+        // Every count and length before what it counts, so that no two lists of paths give the same bytes.
+        var context = bytes(of: event)
+        func append(_ length: Int) { withUnsafeBytes(of: UInt32(length).littleEndian) { context += $0 } }
+        for path in paths {
+            append(path.count)
+            for key in path {
+                append(key.utf8.count)
+                context += key.utf8
+            }
+        }
+        return context
     }
 
     /// Where a snapshot's state is kept: its stream and version.

@@ -42,14 +42,31 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
     public var description: String { "\(base)" }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-        var keys: [String: (id: UUID, key: SymmetricKey)] = [:]
-        var sealed = appends
-        for index in sealed.indices {
-            for event in sealed[index].events.indices {
-                sealed[index].events[event] = try await seal(sealed[index].events[event], keys: &keys)
+        // A subject's first key is kept with the events it seals; when another writer kept one for the same
+        // subject meanwhile, seal again with theirs.
+        var conflicts = 0
+        while true {
+            var keys: [String: SealingKey] = [:]
+            var sealed = appends
+            for index in sealed.indices {
+                for event in sealed[index].events.indices {
+                    sealed[index].events[event] = try await seal(sealed[index].events[event], keys: &keys)
+                }
+            }
+            do {
+                return try await base.append(
+                    sealed, idempotency: idempotency, keeping: keys.values.compactMap(\.new))
+            } catch is SubjectKeyConflict {
+                conflicts += 1
+                guard conflicts < 3 else {
+                    throw EventStoreError(
+                        code: .busy,
+                        message:
+                            "Other writers made a data subject's first key at the same moment, three times over; try again."
+                    )
+                }
             }
         }
-        return try await base.append(sealed, idempotency: idempotency)
     }
 
     public func idempotentAppend(forKey key: String) async throws -> IdempotentAppend? {
@@ -80,8 +97,15 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
 
     // MARK: Sealing and opening
 
+    /// A subject's key as one append seals with it: `new` when this append makes it.
+    private struct SealingKey {
+        var id: UUID
+        var key: SymmetricKey
+        var new: SubjectKey?
+    }
+
     /// `event` with its personal values sealed with its subject's key (`keys` remembers the keys of one append).
-    private func seal(_ event: NewEvent, keys: inout [String: (id: UUID, key: SymmetricKey)]) async throws
+    private func seal(_ event: NewEvent, keys: inout [String: SealingKey]) async throws
         -> NewEvent
     {
         for reserved in [PersonalMetadata.key, PersonalMetadata.forgottenKey]
@@ -97,39 +121,42 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
         var sealed = event
         sealed.personalData = nil
         var fields: [PersonalField] = []
+        var values: [JSON] = []
         for field in personal.fields {
             guard !field.path.isEmpty, let value = event.data[path: field.path] else { continue }
-            if keys[subjectHash] == nil { keys[subjectHash] = try await liveKey(subjectHash: subjectHash) }
-            let context = PersonalDataCipher.context(event: event.id, path: field.path)
-            sealed.data[path: field.path] = .string(
-                try cipher.seal(value, context: context, with: keys[subjectHash]!.key))
             fields.append(field)
+            values.append(value)
+            sealed.data[path: field.path] = field.forgotten
         }
-        if let key = keys[subjectHash], !fields.isEmpty {
-            sealed.metadata.extra[PersonalMetadata.key] = PersonalMetadata(keyID: key.id, fields: fields).json
-            sealed.openedData = event.data
-        }
+        guard !fields.isEmpty else { return sealed }
+        if keys[subjectHash] == nil { keys[subjectHash] = try await liveKey(subjectHash: subjectHash) }
+        let key = keys[subjectHash]!
+        let box = try cipher.seal(
+            .array(values), context: PersonalDataCipher.context(event: event.id, paths: fields.map(\.path)),
+            with: key.key)
+        sealed.metadata.extra[PersonalMetadata.key] = PersonalMetadata(keyID: key.id, fields: fields, box: box).json
+        sealed.openedData = event.data
         return sealed
     }
 
-    /// The subject's key, made on first use; fails when the subject was forgotten.
-    private func liveKey(subjectHash: String) async throws -> (id: UUID, key: SymmetricKey) {
-        var stored = try await base.subjectKey(subjectHash: subjectHash)
-        if stored == nil {
-            stored = try await base.insertSubjectKey(try cipher.newKey(subjectHash: subjectHash, at: clock()))
+    /// The subject's key, made on first use (to be kept with the append); fails when the subject was forgotten.
+    private func liveKey(subjectHash: String) async throws -> SealingKey {
+        guard let stored = try await base.subjectKey(subjectHash: subjectHash) else {
+            let new = try cipher.newKey(subjectHash: subjectHash, at: clock())
+            return SealingKey(id: new.id, key: try cipher.dataKey(new)!, new: new)
         }
-        guard let stored, let key = try cipher.dataKey(stored) else {
+        guard let key = try cipher.dataKey(stored) else {
             throw EventStoreError.invalidArgument(
                 "This data subject was forgotten; Evident keeps no new personal data for it (give the person a new id "
                     + "if they come back).")
         }
-        return (stored.id, key)
+        return SealingKey(id: stored.id, key: key)
     }
 
     /// `events` with their personal values opened, or replaced by their forgotten values.
-    func open(_ events: [RecordedEvent]) async throws -> [RecordedEvent] {
-        let sealed = try PersonalDataOpener.Sealed(events)
-        guard !sealed.keyIDs.isEmpty else { return events }
+    func open(_ events: consuming [RecordedEvent]) async throws -> [RecordedEvent] {
+        let sealed = try PersonalDataOpener.Sealed(consume events)
+        guard !sealed.keyIDs.isEmpty else { return sealed.events }
         return try opener.open(sealed, keys: try await base.subjectKeys(ids: sealed.keyIDs))
     }
 
@@ -155,27 +182,30 @@ public struct PersonalDataOpener: Sendable {
 
     /// Events as stored, with what their metadata says of their personal values, read once.
     public struct Sealed: Sendable {
-        var events: [RecordedEvent]
+        /// The events as stored.
+        public fileprivate(set) var events: [RecordedEvent]
         var personal: [PersonalMetadata?]
         /// The ids of the subject keys the events are sealed with: the keys ``open(_:keys:)`` needs.
         public let keyIDs: Set<UUID>
 
-        public init(_ events: [RecordedEvent]) throws {
+        public init(_ events: consuming [RecordedEvent]) throws {
             self.events = events
-            var ids: [String: UUID] = [:]
-            personal = try events.map { try PersonalMetadata(of: $0, ids: &ids) }
-            keyIDs = Set(ids.values)
+            var cache = PersonalMetadata.ReadCache()
+            personal = try events.map { try PersonalMetadata(of: $0, cache: &cache) }
+            keyIDs = Set(personal.lazy.compactMap { $0?.keyID })
         }
     }
 
     /// The events with their personal values opened with `keys` (live or forgotten, by id), or replaced by their
     /// forgotten values.
-    public func open(_ sealed: Sealed, keys: [UUID: SubjectKey]) throws -> [RecordedEvent] {
+    public func open(_ sealed: consuming Sealed, keys: [UUID: SubjectKey]) throws -> [RecordedEvent] {
         var dataKeys: [UUID: SymmetricKey] = [:]
         for id in sealed.keyIDs {
             if let key = keys[id] { dataKeys[id] = try cipher.dataKey(key) }
         }
+        // Taken out of `sealed`, so that each event's data is changed in place rather than copied.
         var events = sealed.events
+        sealed.events = []
         for index in events.indices {
             guard let personal = sealed.personal[index] else { continue }
             try open(&events[index], personal, with: dataKeys[personal.keyID])
@@ -185,30 +215,29 @@ public struct PersonalDataOpener: Sendable {
 
     private func open(_ event: inout RecordedEvent, _ personal: PersonalMetadata, with key: SymmetricKey?) throws {
         event.metadata.extra[PersonalMetadata.key] = nil
-        var forgotten: [JSON] = []
-        for field in personal.fields {
-            guard let key else {
-                event.data[path: field.path] = field.forgotten
-                forgotten.append(.string(field.displayPath))
-                continue
-            }
-            guard let sealed = event.data[path: field.path],
-                let value = cipher.open(
-                    sealed, context: PersonalDataCipher.context(event: event.id, path: field.path), with: key)
-            else {
-                throw EventStoreError(
-                    code: .storageFailure,
-                    message: "The personal value at \(field.displayPath) of event \(event.id) (position "
-                        + "\(event.position)) does not decrypt: it was altered, or moved from another event.")
-            }
-            event.data[path: field.path] = value
+        guard let key else {
+            for field in personal.fields { event.data[path: field.path] = field.forgotten }
+            event.metadata.extra[PersonalMetadata.forgottenKey] = .array(
+                personal.fields.map { .string($0.displayPath) })
+            return
         }
-        if !forgotten.isEmpty { event.metadata.extra[PersonalMetadata.forgottenKey] = .array(forgotten) }
+        let context = PersonalDataCipher.context(event: event.id, paths: personal.fields.map(\.path))
+        guard let values = cipher.open(.string(personal.box), context: context, with: key)?.array,
+            values.count == personal.fields.count
+        else {
+            throw EventStoreError(
+                code: .storageFailure,
+                message: "The personal values of event \(event.id) (position \(event.position)) do not decrypt: "
+                    + "they were altered, or moved from another event.")
+        }
+        for (field, value) in zip(personal.fields, values) { event.data[path: field.path] = value }
     }
 }
 
-/// What a stored event's metadata says of its personal values: `{"key": KEY-ID, "fields": [{"path": […],
-/// "forgotten": VALUE}]}` under `personal`.
+/// What a stored event's metadata says of its personal values, under `personal`: `{"key": KEY-ID, "paths":
+/// ["/email", "/address/city"], "forgotten": [VALUE, …], "box": SEALED}`. Paths are JSON Pointers into the
+/// event's data; the values themselves are sealed together, in path order, in the box, and the event's data
+/// holds each one's forgotten value in its place.
 struct PersonalMetadata {
     static let key = "personal"
     /// Where reads list the paths of values whose subject was forgotten.
@@ -216,43 +245,73 @@ struct PersonalMetadata {
 
     var keyID: UUID
     var fields: [PersonalField]
+    /// The base64 of the sealed JSON array of the values.
+    var box: String
 
-    init(keyID: UUID, fields: [PersonalField]) {
+    init(keyID: UUID, fields: [PersonalField], box: String) {
         self.keyID = keyID
         self.fields = fields
+        self.box = box
+    }
+
+    /// Key ids and paths already read from their text: a page of events names the same few again and again.
+    struct ReadCache {
+        var ids: [String: UUID] = [:]
+        var paths: [String: [String]] = [:]
     }
 
     /// What `event`'s metadata says; nil when it has no personal values.
     init?(of event: RecordedEvent) throws {
-        var ids: [String: UUID] = [:]
-        try self.init(of: event, ids: &ids)
+        var cache = ReadCache()
+        try self.init(of: event, cache: &cache)
     }
 
-    /// What `event`'s metadata says, its key's id read through `ids` (the ids read so far, by their text).
-    init?(of event: RecordedEvent, ids: inout [String: UUID]) throws {
+    /// What `event`'s metadata says, its key id and paths read through `cache`.
+    init?(of event: RecordedEvent, cache: inout ReadCache) throws {
         guard let json = event.metadata.extra[Self.key] else { return nil }
         func damaged() -> EventStoreError {
             EventStoreError(
                 code: .storageFailure,
                 message: "The personal-data metadata of event \(event.id) (position \(event.position)) is damaged.")
         }
-        guard let text = json["key"]?.string, let fields = json["fields"]?.array else { throw damaged() }
-        if ids[text] == nil { ids[text] = UUID(uuidString: text) }
-        guard let id = ids[text] else { throw damaged() }
+        guard let text = json["key"]?.string, let pointers = json["paths"]?.array,
+            let forgotten = json["forgotten"]?.array, let box = json["box"]?.string,
+            !pointers.isEmpty, forgotten.count == pointers.count
+        else { throw damaged() }
+        if cache.ids[text] == nil { cache.ids[text] = UUID(uuidString: text) }
+        guard let id = cache.ids[text] else { throw damaged() }
         keyID = id
-        self.fields = try fields.map { field in
-            guard let elements = field["path"]?.array, !elements.isEmpty else { throw damaged() }
-            let path = elements.compactMap(\.string)
-            guard path.count == elements.count else { throw damaged() }
-            return PersonalField(path: path, forgotten: field["forgotten"] ?? .null)
+        self.box = box
+        fields = try zip(pointers, forgotten).map { pointer, forgotten in
+            guard let pointer = pointer.string else { throw damaged() }
+            if cache.paths[pointer] == nil { cache.paths[pointer] = Self.path(pointer: pointer) }
+            guard let path = cache.paths[pointer] else { throw damaged() }
+            return PersonalField(path: path, forgotten: forgotten)
         }
     }
 
     var json: JSON {
         [
             "key": .string(keyID.uuidString.lowercased()),
-            "fields": .array(fields.map { ["path": .array($0.path.map(JSON.string)), "forgotten": $0.forgotten] }),
+            "paths": .array(fields.map { .string(Self.pointer($0.path)) }),
+            "forgotten": .array(fields.map(\.forgotten)),
+            "box": .string(box),
         ]
+    }
+
+    /// The JSON Pointer (RFC 6901) of a path of object keys: `["address", "city"]` is `/address/city`.
+    static func pointer(_ path: [String]) -> String {
+        path.reduce(into: "") { pointer, key in
+            pointer += "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
+        }
+    }
+
+    /// The path of object keys a JSON Pointer names; nil for the whole document or text that is no pointer.
+    static func path(pointer: String) -> [String]? {
+        guard pointer.first == "/" else { return nil }
+        return pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
+            String($0).replacing("~1", with: "/").replacing("~0", with: "~")
+        }
     }
 }
 

@@ -34,6 +34,22 @@ extension SubjectKey {
     }
 }
 
+/// A subject that an append brought a new key for has a key already: the append wrote nothing.
+public struct SubjectKeyConflict: Error {
+    public init() {}
+}
+
+extension SubjectKeyStore where Self: EventStore {
+    /// Keeps the keys first, each in a transaction of its own, then appends: for stores whose appends cannot
+    /// take the keys along. A key kept for an append that then fails is never used.
+    public func append(_ appends: [StreamAppend], idempotency: Idempotency?, keeping keys: [SubjectKey])
+        async throws -> [AppendResult]
+    {
+        for key in keys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
+        return try await append(appends, idempotency: idempotency)
+    }
+}
+
 /// Where a store keeps its data subjects' keys: a table of their own, in the same database as the events, so
 /// that destroying a key makes the subject's personal values unreadable everywhere the store is read. Every
 /// store implements it and passes `SubjectKeyContract`.
@@ -44,6 +60,13 @@ public protocol SubjectKeyStore: Sendable {
     /// Keeps `key` unless its subject has a key already, and returns the subject's key either way (so that
     /// two writers creating a subject's first key at once end up with the same one).
     func insertSubjectKey(_ key: SubjectKey) async throws -> SubjectKey
+
+    /// Appends as ``EventStore/append(_:idempotency:)`` does and keeps `keys`, the new subject keys the events'
+    /// personal values are sealed with, with the events: in the same transaction where the store can. Fails
+    /// with ``SubjectKeyConflict``, having written nothing, when one of the subjects has a key already (another
+    /// writer made it first); the caller seals again with that key.
+    func append(_ appends: [StreamAppend], idempotency: Idempotency?, keeping keys: [SubjectKey]) async throws
+        -> [AppendResult]
 
     /// The keys with these ids, live or forgotten.
     func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey]

@@ -93,10 +93,13 @@ package final class GroupCommitQueue<Request: Sendable, Output: Sendable>: Senda
 package struct AppendRequest: Sendable {
     package var appends: [StreamAppend]
     package var idempotency: Idempotency?
+    /// New data subjects' keys that the events are sealed with, kept with them.
+    package var subjectKeys: [SubjectKey]
 
-    package init(appends: [StreamAppend], idempotency: Idempotency?) {
+    package init(appends: [StreamAppend], idempotency: Idempotency?, subjectKeys: [SubjectKey] = []) {
         self.appends = appends
         self.idempotency = idempotency
+        self.subjectKeys = subjectKeys
     }
 }
 

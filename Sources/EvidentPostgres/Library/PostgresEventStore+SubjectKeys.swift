@@ -146,11 +146,11 @@ extension PostgresEventStore: SubjectKeyStore {
     /// `events` with their personal values opened by `opener` with the keys `connection` reads, for `projection`;
     /// without an opener, an error when any is sealed (a projection must not take ciphertext for the value).
     static func openPersonalValues(
-        _ events: [RecordedEvent], with opener: PersonalDataOpener?, for projection: String, schema: PostgresSchema,
+        _ events: consuming [RecordedEvent], with opener: PersonalDataOpener?, for projection: String, schema: PostgresSchema,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> [RecordedEvent] {
-        let sealed = try PersonalDataOpener.Sealed(events)
-        guard !sealed.keyIDs.isEmpty else { return events }
+        let sealed = try PersonalDataOpener.Sealed(consume events)
+        guard !sealed.keyIDs.isEmpty else { return sealed.events }
         guard let opener else {
             throw ProjectionFailure(underlying: ProjectionError.sealedPersonalData(projection: projection))
         }
