@@ -102,9 +102,19 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
         var id: UUID
         var key: SymmetricKey
         var new: SubjectKey?
+        /// The id as stored events name it.
+        var idText: String
+
+        init(id: UUID, key: SymmetricKey, new: SubjectKey? = nil) {
+            self.id = id
+            self.key = key
+            self.new = new
+            idText = id.uuidString.lowercased()
+        }
     }
 
-    /// `event` with its personal values sealed with its subject's key (`keys` remembers the keys of one append).
+    /// `event` with its personal values sealed with its subject's key (`keys` remembers the keys of one append,
+    /// by subject).
     private func seal(_ event: NewEvent, keys: inout [String: SealingKey]) async throws
         -> NewEvent
     {
@@ -117,7 +127,6 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
         guard !personal.subject.isEmpty else {
             throw EventStoreError.invalidArgument("Event \(event.id) has personal data without a data subject.")
         }
-        let subjectHash = PersonalDataCipher.subjectHash(personal.subject)
         var sealed = event
         sealed.personalData = nil
         var fields: [PersonalField] = []
@@ -129,12 +138,14 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
             sealed.data[path: field.path] = field.forgotten
         }
         guard !fields.isEmpty else { return sealed }
-        if keys[subjectHash] == nil { keys[subjectHash] = try await liveKey(subjectHash: subjectHash) }
-        let key = keys[subjectHash]!
+        if keys[personal.subject] == nil {
+            keys[personal.subject] = try await liveKey(subjectHash: PersonalDataCipher.subjectHash(personal.subject))
+        }
+        let key = keys[personal.subject]!
         let box = try cipher.seal(
             .array(values), context: PersonalDataCipher.context(event: event.id, paths: fields.map(\.path)),
             with: key.key)
-        sealed.metadata.extra[PersonalMetadata.key] = PersonalMetadata(keyID: key.id, fields: fields, box: box).json
+        sealed.metadata.extra[PersonalMetadata.key] = PersonalMetadata.json(keyID: key.idText, fields: fields, box: box)
         sealed.openedData = event.data
         return sealed
     }
@@ -248,12 +259,6 @@ struct PersonalMetadata {
     /// The base64 of the sealed JSON array of the values.
     var box: String
 
-    init(keyID: UUID, fields: [PersonalField], box: String) {
-        self.keyID = keyID
-        self.fields = fields
-        self.box = box
-    }
-
     /// Key ids and paths already read from their text: a page of events names the same few again and again.
     struct ReadCache {
         var ids: [String: UUID] = [:]
@@ -290,19 +295,21 @@ struct PersonalMetadata {
         }
     }
 
-    var json: JSON {
+    /// The description of values sealed in `box` with the key whose id reads `keyID`.
+    static func json(keyID: String, fields: [PersonalField], box: String) -> JSON {
         [
-            "key": .string(keyID.uuidString.lowercased()),
-            "paths": .array(fields.map { .string(Self.pointer($0.path)) }),
-            "forgotten": .array(fields.map(\.forgotten)),
-            "box": .string(box),
+            "key": .string(keyID), "paths": .array(fields.map { .string(pointer($0.path)) }),
+            "forgotten": .array(fields.map(\.forgotten)), "box": .string(box),
         ]
     }
 
     /// The JSON Pointer (RFC 6901) of a path of object keys: `["address", "city"]` is `/address/city`.
     static func pointer(_ path: [String]) -> String {
         path.reduce(into: "") { pointer, key in
-            pointer += "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
+            pointer += "/"
+            pointer +=
+                key.utf8.contains { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }
+                ? key.replacing("~", with: "~0").replacing("/", with: "~1") : key
         }
     }
 
@@ -310,7 +317,8 @@ struct PersonalMetadata {
     static func path(pointer: String) -> [String]? {
         guard pointer.first == "/" else { return nil }
         return pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            String($0).replacing("~1", with: "/").replacing("~0", with: "~")
+            $0.utf8.contains(UInt8(ascii: "~"))
+                ? String($0).replacing("~1", with: "/").replacing("~0", with: "~") : String($0)
         }
     }
 }
