@@ -37,11 +37,8 @@ public final class PostgresProjectionConsumer: CatchUpConsumer {
         try await transaction {
             [projection, name, opener, schema = store.schema, checkpoints = store.checkpoints, logger]
             connection in
-            let opened = try await PostgresEventStore.openPersonalValues(
-                events, with: opener, for: name, schema: schema, on: connection, logger: logger)
-            for event in opened {
-                try await Self.projecting { try await projection.handle(event, in: connection, logger: logger) }
-            }
+            try await Self.apply(
+                events, to: projection, named: name, opening: opener, schema: schema, on: connection, logger: logger)
             try await checkpoints.save(
                 name, position: max(position, events.last?.position ?? 0), on: connection, logger: logger)
         }
@@ -59,12 +56,22 @@ public final class PostgresProjectionConsumer: CatchUpConsumer {
         try await transaction {
             [projection, name, opener, schema = store.schema, checkpoints = store.checkpoints, logger]
             connection in
-            let opened = try await PostgresEventStore.openPersonalValues(
-                [event], with: opener, for: name, schema: schema, on: connection, logger: logger)
-            for event in opened {
-                try await Self.projecting { try await projection.handle(event, in: connection, logger: logger) }
-            }
+            try await Self.apply(
+                [event], to: projection, named: name, opening: opener, schema: schema, on: connection, logger: logger)
             try await checkpoints.unpark(name, position: event.position, on: connection, logger: logger)
+        }
+    }
+
+    /// Hands `events` to the projection with their personal values opened, in `connection`'s transaction.
+    private static func apply(
+        _ events: [RecordedEvent], to projection: any PostgresProjection, named name: String,
+        opening opener: PersonalDataOpener?,
+        schema: PostgresSchema, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let opened = try await PostgresEventStore.openPersonalValues(
+            events, with: opener, for: name, schema: schema, on: connection, logger: logger)
+        for event in opened {
+            try await projecting { try await projection.handle(event, in: connection, logger: logger) }
         }
     }
 

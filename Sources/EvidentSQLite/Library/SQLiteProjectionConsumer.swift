@@ -34,9 +34,7 @@ public final class SQLiteProjectionConsumer: CatchUpConsumer {
         let prepare = !prepared.withLock { $0 }
         try await writeApplying { db in
             if prepare { try projection.prepare(db) }
-            for event in try SQLiteEventStore.openPersonalValues(events, with: opener, for: name, in: db) {
-                try ProjectionFailure.wrap { try projection.handle(event, in: db) }
-            }
+            try Self.apply(events, to: projection, named: name, opening: opener, in: db)
             try SQLiteCheckpoints.save(db, consumer: name, position: max(position, events.last?.position ?? 0))
         }
         if prepare { prepared.withLock { $0 = true } }
@@ -56,10 +54,19 @@ public final class SQLiteProjectionConsumer: CatchUpConsumer {
         let opener = opener
         try await writeApplying { db in
             try projection.prepare(db)
-            for event in try SQLiteEventStore.openPersonalValues([event], with: opener, for: name, in: db) {
-                try ProjectionFailure.wrap { try projection.handle(event, in: db) }
-            }
+            try Self.apply([event], to: projection, named: name, opening: opener, in: db)
             try SQLiteCheckpoints.unpark(db, consumer: name, position: event.position)
+        }
+    }
+
+    /// Hands `events` to the projection with their personal values opened, in `db`'s transaction.
+    private static func apply(
+        _ events: [RecordedEvent], to projection: any SQLiteProjection, named name: String,
+        opening opener: PersonalDataOpener?,
+        in db: Database
+    ) throws {
+        for event in try SQLiteEventStore.openPersonalValues(events, with: opener, for: name, in: db) {
+            try ProjectionFailure.wrap { try projection.handle(event, in: db) }
         }
     }
 
