@@ -164,7 +164,9 @@ public final class APIKeys: Sendable {
     /// A time as ISO 8601 with a time zone (`2027-01-31T12:00:00Z`, `2027-01-31T13:00:00+01:00`, fractions of a
     /// second allowed), as `revoke_at` takes it; nil for anything else.
     public static func parseTime(_ text: String) -> Date? {
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+        for options: ISO8601DateFormatter.Options in [
+            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds],
+        ] {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = options
             if let date = formatter.date(from: text) { return date }
@@ -246,10 +248,14 @@ public final class APIKeys: Sendable {
             let (newID, key, created) = makeKey(
                 scope: record.scope, name: record.name, at: now, extra: ["rotated_from": .string(id)])
             made = (newID, key, record)
-            return ([created, NewEvent(type: "key_was_revoked", data: ["id": .string(id), "rotated_to": .string(newID)])], nil)
+            return (
+                [created, NewEvent(type: "key_was_revoked", data: ["id": .string(id), "rotated_to": .string(newID)])],
+                nil
+            )
         } done: { position in
             guard let made else { return .unknown }
-            return .rotated(id: made.id, key: made.key, scope: made.record.scope, name: made.record.name, position: position)
+            return .rotated(
+                id: made.id, key: made.key, scope: made.record.scope, name: made.record.name, position: position)
         }
     }
 
@@ -320,7 +326,11 @@ public final class APIKeys: Sendable {
     static func useStream(of id: String, day: Int) -> StreamName? {
         let date = Date(timeIntervalSince1970: TimeInterval(day) * 86_400)
         let components = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: date)
-        let text = String(format: "%04d%02d%02d", components.year ?? 0, components.month ?? 0, components.day ?? 0)
+        func digits(_ number: Int?, _ width: Int) -> String {
+            let text = String(number ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let text = digits(components.year, 4) + digits(components.month, 2) + digits(components.day, 2)
         return try? StreamName(category: "$key_uses", id: "\(id)-\(text)")
     }
 
@@ -345,7 +355,8 @@ public final class APIKeys: Sendable {
                 learn(at, of: id)
                 return
             }
-            let event = NewEvent(type: "key_was_used", data: ["id": .string(id), "at": .string(now.iso8601Milliseconds)])
+            let event = NewEvent(
+                type: "key_was_used", data: ["id": .string(id), "at": .string(now.iso8601Milliseconds)])
             _ = try await store.append([event], to: stream, expectedVersion: .exact(latest?.version ?? 0))
             learn(now, of: id)
         } catch {

@@ -12,7 +12,8 @@ struct RateLimitTests {
         return configuration
     }
 
-    @Test("past its reads or writes per minute a key gets 429 with j17's body and headers, until the next minute",
+    @Test(
+        "past its reads or writes per minute a key gets 429 with j17's body and headers, until the next minute",
         arguments: StoreKind.all)
     func perKey(_ store: StoreKind) async throws {
         let clock = TestClock()
@@ -35,7 +36,8 @@ struct RateLimitTests {
             #expect(written.headers[.init("X-RateLimit-Remaining")!] == "0")
             #expect(written.headers[.init("X-RateLimit-Scope")!] == "write")
 
-            let refused = try await client.post("/cart/\(cart)/coupon_was_applied", Fixture.event(["code": "A", "percent": 5]), headers: bearer(admin))
+            let refused = try await client.post(
+                "/cart/\(cart)/coupon_was_applied", Fixture.event(["code": "A", "percent": 5]), headers: bearer(admin))
             #expect(refused.status == .tooManyRequests)
             #expect(
                 refused.json

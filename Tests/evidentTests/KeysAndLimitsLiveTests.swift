@@ -95,7 +95,9 @@ struct KeysAndLimitsLiveTests {
         let zero = try EvidentBinary.run(
             ["serve", "--db", database, "--port", "0"], environment: ["EVIDENT_RATE_LIMIT_WRITES": "0"])
         #expect(zero.status == 64 && zero.error.contains("EVIDENT_RATE_LIMIT_WRITES"), "\(zero.error)")
-        let origin = try EvidentBinary.run(["serve", "--db", database, "--port", "0", "--cors-origin", "app.example.com/"])
+        let origin = try EvidentBinary.run([
+            "serve", "--db", database, "--port", "0", "--cors-origin", "app.example.com/",
+        ])
         #expect(origin.status == 64 && origin.error.contains("is not an origin"), "\(origin.error)")
     }
 
@@ -120,9 +122,10 @@ struct KeysAndLimitsLiveTests {
             return String(decoding: data, as: UTF8.self).lowercased()
         }
         let base = "http://127.0.0.1:\(server.port)"
-        for (method, path) in [("POST", "/cart/c1/was_opened"), ("GET", "/cart/c1"), ("PUT", "/_spec"),
-            ("DELETE", "/_keys/\(admin.id)"), ("POST", "/_keys/\(admin.id)/rotate")]
-        {
+        for (method, path) in [
+            ("POST", "/cart/c1/was_opened"), ("GET", "/cart/c1"), ("PUT", "/_spec"),
+            ("DELETE", "/_keys/\(admin.id)"), ("POST", "/_keys/\(admin.id)/rotate"),
+        ] {
             let head = try curl([
                 "-X", "OPTIONS", base + path, "-H", "Origin: http://localhost:3000",
                 "-H", "Access-Control-Request-Method: \(method)",
@@ -138,7 +141,9 @@ struct KeysAndLimitsLiveTests {
             "-H", "Access-Control-Request-Method: GET",
         ])
         #expect(!other.contains("access-control-allow-origin"), "\(other)")
-        let read = try curl([base + "/_spec", "-H", "Origin: https://app.example.com", "-H", "Authorization: Bearer \(admin.key)"])
+        let read = try curl([
+            base + "/_spec", "-H", "Origin: https://app.example.com", "-H", "Authorization: Bearer \(admin.key)",
+        ])
         #expect(read.hasPrefix("http/1.1 200") && read.contains("access-control-allow-origin: https://app.example.com"))
         // The preflight changed nothing: the admin key still works.
         #expect(try curl([base + "/_keys", "-H", "Authorization: Bearer \(admin.key)"]).hasPrefix("http/1.1 200"))

@@ -2,6 +2,7 @@ import EvidentEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Checks that a request carries a key with the scope its route needs, and counts it against the rate limits.
 struct Authorization: Sendable {

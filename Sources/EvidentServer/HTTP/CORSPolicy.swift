@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Cross-origin requests from the origins of ``ServerConfiguration/corsOrigins``: a preflight (`OPTIONS` with
 /// `Origin` and `Access-Control-Request-Method`) from one of them is answered 204 with the allowed methods and
@@ -27,8 +28,9 @@ struct CORSPolicy: RouterMiddleware {
     init(origins: [String]) {
         anyOrigin = origins.contains("*")
         self.origins = Set(origins.map { $0.lowercased() })
+        let allowOrigin: CORSMiddleware<Context>.AllowOriginExtended = anyOrigin ? .all : .originBased
         cors = CORSMiddleware(
-            allowOrigin: anyOrigin ? .all : .originBased, allowHeaders: Self.allowedHeaders,
+            allowOrigin: allowOrigin, allowHeaders: Self.allowedHeaders,
             allowMethods: [.get, .head, .post, .put, .delete, .options], exposedHeaders: Self.exposedHeaders,
             maxAge: .seconds(600))
     }

@@ -136,7 +136,9 @@ struct KeysCommand: AsyncParsableCommand {
                 } else {
                     Output.line(key)
                     FileHandle.standardError.write(
-                        Data("Key \(newID) (\(scope.rawValue)) replaces \(id), now revoked. It is shown only this once.\n".utf8))
+                        Data(
+                            "Key \(newID) (\(scope.rawValue)) replaces \(id), now revoked. It is shown only this once.\n"
+                                .utf8))
                 }
             case .unknown:
                 FileHandle.standardError.write(Data("error: No API key with id '\(id)'.\n".utf8))
