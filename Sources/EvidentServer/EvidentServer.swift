@@ -65,7 +65,7 @@ public struct EvidentServer: Sendable {
     public var routeDeclarations: [RouteDeclaration] { makeRoutes(openWithoutKeys: false).declarations }
 
     private func makeRoutes(openWithoutKeys: Bool) -> Routes {
-        let router = Router()
+        let router = Router(context: EvidentRequestContext.self)
         // The console's static files answer before the API's middleware, whose canonical-path rule refuses the
         // trailing `/` of `/_console/`; the console answers nothing else.
         if configuration.console.isServed(onLoopback: openWithoutKeys) { router.middlewares.add(ConsoleMiddleware()) }

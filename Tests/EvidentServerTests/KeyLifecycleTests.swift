@@ -58,7 +58,8 @@ struct KeyLifecycleTests {
             #expect(key["last_used_at"]?.string == firstUse.iso8601Milliseconds)
             #expect(key["revoke_at"] == nil)
             #expect(key["hash"] == nil)
-            let unnamedKey = try #require(try await listed(try #require(unnamed["id"]?.string)))
+            let unnamedID = try #require(unnamed["id"]?.string)
+            let unnamedKey = try #require(try await listed(unnamedID))
             #expect(unnamedKey["name"] == .null && unnamedKey["last_used_at"] == .null)
 
             // Within the minute, uses are not recorded again; past it, the next one is.
@@ -155,7 +156,8 @@ struct KeyLifecycleTests {
             #expect(after["keys"]?.array?.contains { $0["id"]?.string == writeID } == false)
 
             // Times in the past, malformed, or missing; an unknown id.
-            let past = try await schedule(try #require(try await newKey("read")), ["revoke_at": "2001-01-01T00:00:00Z"])
+            let readID = try #require(try await newKey("read"))
+            let past = try await schedule(readID, ["revoke_at": "2001-01-01T00:00:00Z"])
             #expect(past.status == .unprocessableContent && past.text.contains("not in the future"))
             for body: JSON in [
                 ["revoke_at": "tomorrow"], ["revoke_at": "2030-01-01"], ["revoke_at": 1_900_000_000], [:],
