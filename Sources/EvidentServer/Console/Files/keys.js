@@ -32,10 +32,10 @@ export async function render(main, _route, context) {
   }
 
   main.append(
+    card('Keys', listBox),
     h(
       'div',
       { class: 'grid' },
-      card('Keys', listBox),
       card(
         'Create a key',
         h(
