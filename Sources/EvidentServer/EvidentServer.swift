@@ -20,6 +20,9 @@ public struct EvidentServer: Sendable {
     let logger: Logger
     /// Streams per aggregate type, for `GET /_streams`.
     let streamCatalog = StreamCatalog()
+    /// The counts of requests per minute, when ``ServerConfiguration/rateLimits`` sets a limit; one per server,
+    /// shared by every router it makes.
+    let rateLimiter: RateLimiter?
 
     public var store: any EventStore { engine.store }
     var keys: APIKeys { engine.keys }
@@ -39,6 +42,8 @@ public struct EvidentServer: Sendable {
         engine.specLimits = configuration.specLimits
         engine.stateCacheBytes = configuration.stateCacheBytes
         engine.dryRunStreamLimit = configuration.dryRunStreamLimit
+        engine.clock = configuration.clock
+        rateLimiter = configuration.rateLimits.isEnabled ? RateLimiter(limits: configuration.rateLimits) : nil
         self.engine = SpecEngine(
             store: store, readStore: readStore, configuration: engine, metrics: metrics.factory, logger: logger)
     }
@@ -52,7 +57,7 @@ public struct EvidentServer: Sendable {
     /// `openWithoutKeys` (for a server bound to loopback), requests need no key while no key exists;
     /// otherwise they always do. The web console is served at `/_console/` as ``ServerConfiguration/console``
     /// says, with `openWithoutKeys` standing for a server bound to loopback.
-    public func makeRouter(openWithoutKeys: Bool = true) -> Router<BasicRequestContext> {
+    public func makeRouter(openWithoutKeys: Bool = true) -> Router<EvidentRequestContext> {
         makeRoutes(openWithoutKeys: openWithoutKeys).router
     }
 
@@ -60,14 +65,18 @@ public struct EvidentServer: Sendable {
     public var routeDeclarations: [RouteDeclaration] { makeRoutes(openWithoutKeys: false).declarations }
 
     private func makeRoutes(openWithoutKeys: Bool) -> Routes {
-        let router = Router()
+        let router = Router(context: EvidentRequestContext.self)
         // The console's static files answer before the API's middleware, whose canonical-path rule refuses the
         // trailing `/` of `/_console/`; the console answers nothing else.
         if configuration.console.isServed(onLoopback: openWithoutKeys) { router.middlewares.add(ConsoleMiddleware()) }
+        // A preflight is answered before any route or key check: a browser sends no key with it.
+        if !configuration.corsOrigins.isEmpty { router.middlewares.add(CORSPolicy(origins: configuration.corsOrigins)) }
         router.middlewares.add(
             EvidentMiddleware(metrics: metrics, requestTimeout: configuration.requestTimeout, logger: logger))
         var routes = Routes(
-            router: router, authorization: Authorization(keys: keys, openWithoutKeys: openWithoutKeys))
+            router: router,
+            authorization: Authorization(
+                keys: keys, openWithoutKeys: openWithoutKeys, rateLimiter: rateLimiter, clock: configuration.clock))
         routes.group(.open, addOpenRoutes)
         routes.group(.scope(.read)) { routes in
             addServerReads(&routes)

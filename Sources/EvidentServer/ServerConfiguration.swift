@@ -1,4 +1,5 @@
 public import EvidentSpec
+public import Foundation
 
 /// How an Evident server behaves. Every setting has a documented default; docs/security.md lists the limits.
 public struct ServerConfiguration: Sendable {
@@ -60,6 +61,36 @@ public struct ServerConfiguration: Sendable {
     /// Whether the server answers `GET` and `POST /_bench/floor?bytes=N` with a constant body of N bytes: the
     /// floor `scripts/bench-http.sh` measures the API against (the same server, doing no work). Off by default.
     public var benchmarkFloor = false
+
+    /// Requests per minute each key may send, apart for reads and writes (a request without a key counts
+    /// against its client's address); past it, 429. Off by default.
+    public var rateLimits = RateLimits()
+
+    /// Limits on requests per minute, counted per key (or client address) and per server process, in fixed
+    /// windows of one calendar minute. nil: no limit.
+    public struct RateLimits: Sendable, Hashable {
+        /// `GET` (and `HEAD`) requests per minute.
+        public var readsPerMinute: Int?
+        /// Requests of every other method (appends, a batch counting as one, spec and key changes) per minute.
+        public var writesPerMinute: Int?
+
+        public init(readsPerMinute: Int? = nil, writesPerMinute: Int? = nil) {
+            self.readsPerMinute = readsPerMinute
+            self.writesPerMinute = writesPerMinute
+        }
+
+        /// Whether any limit is set.
+        public var isEnabled: Bool { readsPerMinute != nil || writesPerMinute != nil }
+    }
+
+    /// The origins whose pages may call the API from a browser (CORS): each as the browser sends it in
+    /// `Origin`, such as `https://app.example.com`, or `*` for any. Empty (the default): no CORS headers, and a
+    /// preflight is refused like any unknown route.
+    public var corsOrigins: [String] = []
+
+    /// The time scheduled key revocations, keys' last use, rate-limit windows and new events are measured by;
+    /// the system clock, but for tests, which move it instead of waiting.
+    public var clock: @Sendable () -> Date = Date.init
 
     public init() {}
 }

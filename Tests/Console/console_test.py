@@ -497,6 +497,35 @@ def checks(run, server, admin, read):
 
     run.check("keys: list, create (the secret shown once) and revoke", keys)
 
+    def keys_rotate():
+        run.open("#/keys")
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#key-list tr[data-key-id]")))
+        driver.find_element(By.ID, "new-key-name").send_keys("console-test")
+        Select(driver.find_element(By.ID, "new-key-scope")).select_by_value("write")
+        driver.find_element(By.ID, "create-key").click()
+        secret = run.wait(EC.presence_of_element_located((By.ID, "new-key-secret"))).get_attribute("value")
+        old_id = secret.split("_")[1]
+        row = f"tr[data-key-id='{old_id}']"
+        run.wait_text(f"{row} .key-name", "console-test")
+        assert run.text_of(f"{row} .key-last-used") == "\u2014", run.text_of(f"{row} .key-last-used")
+        assert run.text_of(f"{row} .key-created").endswith("Z")
+        assert server.call("GET", "/_whoami", key=secret)[0] == 200
+        run.open("#/keys")  # afresh: the use is listed, to the minute
+        run.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{row} .key-last-used").text.endswith("Z"))
+        driver.find_element(By.CSS_SELECTOR, f"[data-rotate='{old_id}']").click()
+        driver.find_element(By.CSS_SELECTOR, f"{row} [data-confirm='rotate']").click()
+        run.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, row))
+        rotated = run.wait(EC.presence_of_element_located((By.ID, "new-key-secret"))).get_attribute("value")
+        new_id = rotated.split("_")[1]
+        run.wait_text(f"tr[data-key-id='{new_id}'] .key-name", "console-test")
+        run.shoot("keys-rotated")
+        assert server.call("GET", "/_whoami", key=secret)[0] == 401
+        assert server.call("GET", "/_whoami", key=rotated)[1]["scope"] == "write"
+        assert server.call("DELETE", f"/_keys/{new_id}", key=admin)[0] == 200
+        run.expect_clean_log("keys rotate")
+
+    run.check("keys: name, created and last use shown; rotate shows the new key once and revokes the old", keys_rotate)
+
     def dark():
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
         run.open(f"#/aggregate/cart/{CART}?version=3")
@@ -510,6 +539,7 @@ def checks(run, server, admin, read):
     run.check("dark mode follows prefers-color-scheme", dark)
 
     changing = "#dry-run, #store-spec, #confirm-store, #create-key, [data-revoke], #verify, button.danger"
+    changing += ", [data-rotate], #new-key-name"
 
     def read_only():
         driver.find_element(By.ID, "forget-key").click()

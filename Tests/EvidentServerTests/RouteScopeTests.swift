@@ -16,6 +16,7 @@ struct RouteScopeTests {
         "DELETE /_keys/{id}": .scope(.admin), "GET /_subjects/{id}": .scope(.admin),
         "DELETE /_subjects/{id}": .scope(.admin), "GET /_audit/head": .scope(.read), "GET /_verify": .scope(.admin),
         "GET /_streams": .scope(.read), "GET /_whoami": .scope(.read), "GET /_consumers/{name}": .scope(.read),
+        "POST /_keys/{id}/rotate": .scope(.admin), "POST /_keys/{id}/schedule_revocation": .scope(.admin),
     ]
 
     @Test("every route of the router was declared in a group with its scope, the one the matrix expects")

@@ -10,7 +10,7 @@ import Hummingbird
 /// It runs before ``EvidentMiddleware`` (whose canonical-path rule refuses the trailing `/` of `/_console/`)
 /// and answers only paths under `/_console`; every other request goes on to the API's routes unchanged.
 struct ConsoleMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = EvidentRequestContext
 
     /// The path of the console's index page.
     static let root = "/_console/"

@@ -8,7 +8,7 @@ import Logging
 /// the error envelope for every failure (a client's mistake is never a 500), a request id header, and request
 /// metrics by route. Authorization is not here: each route checks its own access (see ``Routes``).
 struct EvidentMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = EvidentRequestContext
 
     let metrics: ServerMetrics
     /// How long a request's work may run before it stops (``ServerConfiguration/requestTimeout``).

@@ -111,7 +111,7 @@ extension EvidentServer {
     }
 
     private func write(
-        _ request: Request, context: BasicRequestContext, events: [WriteRequest.Event], metadata: JSON?
+        _ request: Request, context: EvidentRequestContext, events: [WriteRequest.Event], metadata: JSON?
     ) async throws -> WriteOutcome {
         let key = request.headers[.init("Idempotency-Key")!]
         let (parsedMetadata, concurrency) = try WriteRequest.parseMetadata(metadata)
@@ -122,7 +122,7 @@ extension EvidentServer {
     }
 }
 
-extension BasicRequestContext {
+extension RequestContext {
     /// A path parameter, which the route guarantees.
     func parameter(_ name: String) throws -> String {
         guard let value = parameters.get(name) else { throw APIError(.badRequest, "Missing path parameter '\(name)'.") }

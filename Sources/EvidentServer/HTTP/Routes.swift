@@ -29,11 +29,11 @@ public struct RouteDeclaration: Sendable, Hashable {
 /// that access. A route so gets its check from the group it is declared in, and authorization follows the
 /// route the router matched, never the raw path of the request.
 struct Routes {
-    let router: Router<BasicRequestContext>
+    let router: Router<EvidentRequestContext>
     let authorization: Authorization
     private(set) var declarations: [RouteDeclaration] = []
 
-    init(router: Router<BasicRequestContext>, authorization: Authorization) {
+    init(router: Router<EvidentRequestContext>, authorization: Authorization) {
         self.router = router
         self.authorization = authorization
     }
@@ -51,12 +51,12 @@ struct Routes {
     /// Routes that share one access.
     struct Group {
         let access: RouteAccess
-        var routes: RouterGroup<BasicRequestContext>
+        var routes: RouterGroup<EvidentRequestContext>
         fileprivate(set) var declarations: [RouteDeclaration] = []
 
         mutating func on(
             _ method: HTTPRequest.Method, _ path: RouterPath,
-            _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+            _ handler: @escaping @Sendable (Request, EvidentRequestContext) async throws -> Response
         ) {
             declarations.append(RouteDeclaration(method: method, path: path.description, access: access))
             routes.on(path, method: method, use: handler)
@@ -66,7 +66,7 @@ struct Routes {
 
 /// Checks, for the routes of one group, that a request carries a key with the group's scope.
 struct ScopeMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = EvidentRequestContext
 
     let scope: APIKeyScope
     let authorization: Authorization
@@ -74,7 +74,6 @@ struct ScopeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        try await authorization.require(scope, for: request)
-        return try await next(request, context)
+        try await authorization.handle(scope, request: request, context: context, next: next)
     }
 }

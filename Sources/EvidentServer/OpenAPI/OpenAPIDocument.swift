@@ -117,7 +117,10 @@ enum OpenAPIDocument {
                     "Create an API key (shown once)", scope: "admin",
                     body: [
                         "type": "object", "required": ["scope"],
-                        "properties": ["scope": ["enum": ["read", "write", "admin"]]],
+                        "properties": [
+                            "scope": ["enum": ["read", "write", "admin"]],
+                            "name": ["type": "string", "minLength": 1, "maxLength": 100],
+                        ],
                     ],
                     success: "201", errors: ["400", "401", "403", "422"], writes: true),
             ],
@@ -125,6 +128,21 @@ enum OpenAPIDocument {
                 "delete": operation(
                     "Revoke an API key (not the last admin key: 409)", scope: "admin", parameters: ["id"],
                     success: "200", errors: ["401", "403", "404", "409"], writes: true)
+            ],
+            "/_keys/{id}/rotate": [
+                "post": operation(
+                    "Replace an API key by a new one with the same name and scope (shown once); the old one is revoked",
+                    scope: "admin", parameters: ["id"], success: "201", errors: ["401", "403", "404"], writes: true)
+            ],
+            "/_keys/{id}/schedule_revocation": [
+                "post": operation(
+                    "Make an API key stop working at revoke_at (ISO 8601); 409 when no admin key would work then",
+                    scope: "admin", parameters: ["id"],
+                    body: [
+                        "type": "object", "required": ["revoke_at"],
+                        "properties": ["revoke_at": ["type": "string", "format": "date-time"]],
+                    ],
+                    success: "200", errors: ["400", "401", "403", "404", "409", "413", "422"], writes: true)
             ],
             "/_audit/head": [
                 "get": operation(

@@ -112,6 +112,28 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "on|off"))
     var console: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Reads (GET) each key, or each client address without a key, may send per minute; past it 429. "
+                + "Counted by each server process. [env: EVIDENT_RATE_LIMIT_READS] (default: no limit)",
+            valueName: "n"))
+    var rateLimitReads: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Writes (POST, PUT, DELETE; a batch is one) each key, or each client address without a key, may send "
+                + "per minute; past it 429. Counted by each server process. [env: EVIDENT_RATE_LIMIT_WRITES] "
+                + "(default: no limit)",
+            valueName: "n"))
+    var rateLimitWrites: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "An origin whose pages may call the API from a browser (CORS), such as https://app.example.com, or * "
+                + "for any; repeat it for several. [env: EVIDENT_CORS_ORIGINS, comma-separated] (default: none)",
+            valueName: "origin"))
+    var corsOrigin: [String] = []
+
     @Flag(help: .hidden)
     var benchmarkFloor = false
 
@@ -189,6 +211,27 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.console = mode
         }
+        func rateLimit(_ flag: Int?, _ variable: String) throws -> Int? {
+            guard flag != nil || !(environment[variable] ?? "").isEmpty else { return nil }
+            return try number(flag, variable, default: 0, range: 1...1_000_000_000)
+        }
+        configuration.rateLimits.readsPerMinute = try rateLimit(rateLimitReads, "EVIDENT_RATE_LIMIT_READS")
+        configuration.rateLimits.writesPerMinute = try rateLimit(rateLimitWrites, "EVIDENT_RATE_LIMIT_WRITES")
+        let origins =
+            corsOrigin.isEmpty
+            ? (environment["EVIDENT_CORS_ORIGINS"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty } : corsOrigin
+        for origin in origins where origin != "*" {
+            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme?.lowercased()),
+                url.host != nil, url.path.isEmpty, url.query == nil, url.user == nil
+            else {
+                throw ValidationError(
+                    "--cors-origin '\(origin)' is not an origin: give a scheme and host (and a port when not the "
+                        + "default), such as https://app.example.com, with no path or trailing '/'; or * for any.")
+            }
+        }
+        configuration.corsOrigins = origins
         let maximumStreamLength = try number(
             maxStreamLength, "EVIDENT_MAX_STREAM_LENGTH", default: 10_000, range: 1...1_000_000_000)
 
