@@ -20,8 +20,8 @@ public enum APIKeyScope: String, Sendable, Comparable, CaseIterable {
 /// A key reads `evk_<id>_<secret>`; the id names it for revocation, rotation and scheduled revocation.
 ///
 /// When a key was last used is kept apart from `$keys:all`, in one stream per key and UTC day
-/// (`$key_uses:<id>-<yyyymmdd>`), at most one `key_was_used` event a minute: a key in constant use would
-/// otherwise fill `$keys:all` past the stream-length limit within days (see docs/security.md).
+/// (`$key_uses:<id>-<yyyymmdd>`), at most one `key_was_used` event a minute, so that following the keys never
+/// means reading every use (see docs/security.md).
 ///
 /// Times (a scheduled revocation, a key's last use) are measured by the `now` each call is given, so tests
 /// move time instead of waiting for it.

@@ -60,7 +60,18 @@ extension PostgresSchema {
     /// append, 3 refused) with a detail (written: its first position; refused: the index of the stream append
     /// that failed, within the request) and the stored results of a replay; per stream append, the stream's
     /// length before it; and the head and the time the written events are recorded at.
-    static let appendBatchFunction = """
+    static let appendBatchFunction = appendBatch(
+        lengthCheck: "current_length + append_event_counts[i] > maximum_length")
+
+    /// ``appendBatchFunction`` as migration v6 replaces it: system streams are not held to the length limit.
+    static let appendBatchSparingSystemStreams =
+        appendBatch(
+            lengthCheck: "(current_length + append_event_counts[i] > maximum_length "
+                + "AND left(stream_categories[append_stream_slots[i]], 1) <> '$')"
+        ).replacing("CREATE FUNCTION", with: "CREATE OR REPLACE FUNCTION")
+
+    private static func appendBatch(lengthCheck: String) -> String {
+        """
         CREATE FUNCTION {s}.append_batch(
             stream_names text[],
             stream_categories text[],
@@ -150,7 +161,7 @@ extension PostgresSchema {
                         current_length := lengths[i];
                         IF NOT (expected = -1 OR (expected = -2 AND current_length = 0)
                                 OR (expected = -3 AND current_length > 0) OR expected = current_length)
-                            OR current_length + append_event_counts[i] > maximum_length THEN
+                            OR \(lengthCheck) THEN
                             refused := i - next_append;
                             EXIT;
                         END IF;
@@ -222,4 +233,5 @@ extension PostgresSchema {
         END
         $$;
         """
+    }
 }

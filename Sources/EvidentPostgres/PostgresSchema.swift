@@ -107,6 +107,8 @@ struct PostgresSchema: Sendable {
                 """),
         Migration(identifier: "v4: hash chain, and events that cannot be changed or deleted", sql: hashChain),
         Migration(identifier: "v5: append_batch, a batch of appends in one statement", sql: appendBatchFunction),
+        Migration(
+            identifier: "v6: the stream-length limit spares system streams", sql: appendBatchSparingSystemStreams),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).

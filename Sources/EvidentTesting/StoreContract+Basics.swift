@@ -164,6 +164,11 @@ extension StoreContract {
         #expect(error?.description.contains("napshot") == true)
         try await store.append(events(1), to: account)
         #expect(try await store.streamInfo(account)?.length == 3)
+        // System streams (signed checkpoints, key uses) are not held to it.
+        let system = stream("$audit:checkpoints")
+        try await store.append(events(3), to: system)
+        try await store.append(events(2), to: system)
+        #expect(try await store.streamInfo(system)?.length == 5)
     }
 
     /// Event ids must be unique within an append; stores do not look them up among stored events (that

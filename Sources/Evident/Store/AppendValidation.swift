@@ -39,7 +39,9 @@ public enum AppendValidation {
         guard append.expectedVersion.isSatisfied(byLength: currentLength) else {
             throw .wrongExpectedVersion(stream: append.stream, expected: append.expectedVersion, actual: currentLength)
         }
-        if let limit = maximumStreamLength, currentLength + append.events.count > limit {
+        // The limit guards aggregates' streams; system streams are the store's and server's own (signed
+        // checkpoints every few seconds, key uses, spec versions) and grow by design.
+        if let limit = maximumStreamLength, !append.stream.isSystem, currentLength + append.events.count > limit {
             throw .streamTooLong(
                 stream: append.stream, length: currentLength, adding: append.events.count, limit: limit)
         }
