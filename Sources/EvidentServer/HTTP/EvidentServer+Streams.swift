@@ -15,7 +15,9 @@ extension EvidentServer {
             let type = request.uri.queryParameters.get("type")
             let search = request.uri.queryParameters.get("search") ?? ""
             try await awaitConsistency(request, tokenInQuery: true)
-            let snapshot = try await streamCatalog.refresh(from: engine.readStore, budget: Self.catalogBudget)
+            // Only streams are counted: read the events as stored, without opening personal values.
+            let events = (engine.readStore as? PrivacyEventStore)?.base ?? engine.readStore
+            let snapshot = try await streamCatalog.refresh(from: events, budget: Self.catalogBudget)
             var counts = snapshot.types
             if let spec = try? await engine.currentSpec(), let declared = spec.spec.document["aggregate_types"]?.object
             {
