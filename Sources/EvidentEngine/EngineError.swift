@@ -18,6 +18,11 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         case specChanged
         /// Personal data needs a store that encrypts it, and this engine has none.
         case privacyUnavailable
+        /// A new spec would break stored events (an event type removed, a fold that fails, a narrowed schema);
+        /// `details["problems"]` lists them. Storing it with `force` stores it anyway.
+        case specRefused
+        /// No spec version has the number asked for.
+        case specVersionNotFound
     }
 
     public var code: Code

@@ -96,7 +96,11 @@ public struct DryRun: Sendable {
     public var eventsChecked = 0
     /// Whether only the first ``EngineConfiguration/dryRunStreamLimit`` streams were folded.
     public var sampled = false
+    /// Every event the new spec cannot fold (on a dry run; a check before storing lists only ``problems``).
     public var failures: [Failure] = []
+    /// What the new spec would break compared with the spec in force, by kind and event type: a spec with
+    /// problems is refused unless forced.
+    public var problems: [SpecChangeProblem] = []
 }
 
 /// Runs a spec over an event store: the one write path of the HTTP server, the CLI and Swift programs.
@@ -171,23 +175,102 @@ public final class SpecEngine: Sendable {
 
     /// Compiles `document` with the engine's limits and stores it as the next spec version (unless it is the
     /// version in force), or with `dryRun` only reports how the stored events fold under it. Throws
-    /// `SpecValidationError` with every problem when the document is not a valid spec.
+    /// `SpecValidationError` with every problem when the document is not a valid spec, and
+    /// ``EngineError/Code/specRefused`` when it would break stored events (see ``SpecChangeProblem``) unless
+    /// `force`.
     @discardableResult
-    public func putSpec(_ document: JSON, dryRun: Bool = false) async throws -> SpecPut {
-        try await putSpec(try CompiledSpec(document, limits: configuration.specLimits), dryRun: dryRun)
+    public func putSpec(_ document: JSON, dryRun: Bool = false, force: Bool = false) async throws -> SpecPut {
+        try await putSpec(try CompiledSpec(document, limits: configuration.specLimits), dryRun: dryRun, force: force)
     }
 
     @discardableResult
-    public func putSpec(_ spec: CompiledSpec, dryRun: Bool = false) async throws -> SpecPut {
+    public func putSpec(_ spec: CompiledSpec, dryRun: Bool = false, force: Bool = false) async throws -> SpecPut {
+        // Compare with the latest version stored, wherever it was stored.
+        let current = try await currentSpecIfAny(refresh: true)
         if dryRun {
-            return SpecPut(
-                hash: spec.contentHash, version: nil, warnings: spec.warnings, dryRun: try await self.dryRun(spec))
+            let report = try await check(spec, against: current, reportingEveryFailure: true)
+            return SpecPut(hash: spec.contentHash, version: nil, warnings: spec.warnings, dryRun: report)
         }
-        let stored = try await specs.store(spec)
+        let stored: SpecVersion
+        if force || current?.spec.contentHash == spec.contentHash {
+            stored = try await specs.store(spec)
+        } else {
+            let report = try await check(spec, against: current, reportingEveryFailure: false)
+            guard report.problems.isEmpty else { throw Self.refusal(report) }
+            stored = try await specs.store(spec, checkedAgainst: current?.version ?? 0)
+        }
         logger.debug(
             "Spec in force", metadata: ["version": "\(stored.version)", "hash": "\(stored.spec.contentHash)"])
         return SpecPut(
             hash: stored.spec.contentHash, version: stored.version, position: stored.position, warnings: spec.warnings)
+    }
+
+    /// Stores the document of version `version` as the next version, as ``putSpec(_:dryRun:force:)`` stores a
+    /// document: history is never rewritten, so a rollback is a new version equal to `version` (none when that
+    /// document is the one in force). Refused like any spec that would break stored events, unless `force`;
+    /// ``EngineError/Code/specVersionNotFound`` when there is no such version.
+    @discardableResult
+    public func rollbackSpec(to version: Int, dryRun: Bool = false, force: Bool = false) async throws -> SpecPut {
+        let stored = try await specVersion(version)
+        return try await putSpec(stored.document, dryRun: dryRun, force: force)
+    }
+
+    /// Spec version `version` as it was stored; ``EngineError/Code/specVersionNotFound`` when there is none.
+    public func specVersion(_ version: Int) async throws -> StoredSpecVersion {
+        guard let stored = try await specs.version(version) else {
+            let latest = try await currentSpecIfAny(refresh: true)?.version ?? 0
+            throw EngineError(
+                .specVersionNotFound,
+                latest == 0
+                    ? "There is no spec version \(version): no spec has been stored yet."
+                    : "There is no spec version \(version); the versions are 1 to \(latest).",
+                details: ["latest": .int(latest)])
+        }
+        return stored
+    }
+
+    /// Up to `limit` stored spec versions, newest first, starting below version `before` (with the latest when
+    /// nil).
+    public func specVersions(before: Int? = nil, limit: Int) async throws -> [StoredSpecVersion] {
+        try await specs.versions(before: before, limit: limit)
+    }
+
+    /// The spec in force, or nil before one is stored.
+    private func currentSpecIfAny(refresh: Bool) async throws -> SpecVersion? {
+        do {
+            return try await specs.current(force: refresh)
+        } catch let error as EngineError where error.code == .noSpec {
+            return nil
+        }
+    }
+
+    /// What `spec` would break in the stored events compared with `current`; reads the primary store, as the
+    /// switch it previews would.
+    private func check(_ spec: CompiledSpec, against current: SpecVersion?, reportingEveryFailure: Bool)
+        async throws -> DryRun
+    {
+        try await SpecChangeCheck(
+            new: spec, old: current?.spec, streamLimit: configuration.dryRunStreamLimit,
+            reportingEveryFailure: reportingEveryFailure
+        ).run(in: store)
+    }
+
+    /// The refusal of a spec whose check found problems.
+    private static func refusal(_ report: DryRun) -> EngineError {
+        let events = report.problems.reduce(0) { $0 + $1.events }
+        let sample =
+            report.sampled
+            ? " (folds were checked on the first \(report.streamsChecked) streams only: a sample)" : ""
+        return EngineError(
+            .specRefused,
+            "The new spec would break \(events) stored event\(events == 1 ? "" : "s")\(sample): "
+                + "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") by event type, listed in "
+                + "\"problems\"; nothing was stored. Store it anyway with force (\"force\": true or ?force=true over "
+                + "HTTP, --force with `evident spec put` or `evident spec rollback`).",
+            details: [
+                "problems": .array(report.problems.map(\.json)), "sampled": .bool(report.sampled),
+                "streams_checked": .int(report.streamsChecked),
+            ])
     }
 
     // MARK: Writing
@@ -269,48 +352,6 @@ public final class SpecEngine: Sendable {
         let stream = try StreamName(category: compiled.name, id: try current.spec.normalizedIdentifier(id))
         return (current, compiled, stream)
     }
-
-    /// Folds the stored events of every aggregate (up to ``EngineConfiguration/dryRunStreamLimit`` streams)
-    /// under `spec` and reports those it cannot fold, without switching to it. It reads the primary store, as the
-    /// switch it previews would.
-    private func dryRun(_ spec: CompiledSpec) async throws -> DryRun {
-        var report = DryRun()
-        var folds: [StreamName: FoldResult] = [:]
-        var removedTypes: Set<String> = []
-        var cursor: Int64 = 0
-        while true {
-            let page = try await store.readLog(
-                after: cursor, filter: LogFilter(excludesSystemStreams: true), limit: AggregateStates.pageSize)
-            guard let last = page.last else { break }
-            try SpecLimits.checkDeadline()
-            cursor = last.position
-            for event in page {
-                guard let type = spec.aggregateType(event.stream.category) else {
-                    if removedTypes.insert(event.stream.category).inserted {
-                        report.failures.append(
-                            .init(
-                                stream: event.stream, version: event.version,
-                                message: "the new spec has no aggregate type '\(event.stream.category)'"))
-                    }
-                    continue
-                }
-                guard folds[event.stream] != nil || folds.count < configuration.dryRunStreamLimit else {
-                    report.sampled = true
-                    continue
-                }
-                report.eventsChecked += 1
-                let before = folds[event.stream] ?? FoldResult(state: CompiledAggregateType.initialState)
-                let after = type.fold([event], onto: before)
-                for error in after.errors.dropFirst(before.errors.count) {
-                    report.failures.append(
-                        .init(stream: event.stream, version: error.version, message: error.error.description))
-                }
-                folds[event.stream] = after
-            }
-        }
-        report.streamsChecked = folds.count
-        return report
-    }
 }
 
 extension SpecPut {
@@ -329,6 +370,7 @@ extension SpecPut {
                 dryRun.failures.map {
                     ["key": .string($0.stream.description), "version": .int($0.version), "error": .string($0.message)]
                 })
+            answer["problems"] = .array(dryRun.problems.map(\.json))
         }
         if !warnings.isEmpty {
             answer["warnings"] = .array(warnings.map { ["path": .string($0.path), "message": .string($0.message)] })

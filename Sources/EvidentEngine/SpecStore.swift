@@ -1,5 +1,6 @@
 public import Evident
 public import EvidentSpec
+public import Foundation
 import Synchronization
 
 /// A spec version in force: the compiled spec, its version (1 for the first spec stored) and the log position
@@ -52,12 +53,15 @@ final class SpecStore: Sendable {
 
     /// Stores `spec` as the next version (unless it is the version in force) and switches to it at once:
     /// requests that already hold the previous spec finish with it. Appends with the version it read, so of
-    /// two concurrent writers one wins and the other fails with `specChanged`.
-    func store(_ spec: CompiledSpec) async throws -> SpecVersion {
+    /// two concurrent writers one wins and the other fails with `specChanged`. With `checkedAgainst`, the version
+    /// a check of `spec` compared it with (0: none), fails with `specChanged` as well when another version has
+    /// been stored since.
+    func store(_ spec: CompiledSpec, checkedAgainst checked: Int? = nil) async throws -> SpecVersion {
         let spec = spec.limits == limits ? spec : try CompiledSpec(spec.document, limits: limits)
         let (_, version) = try await stored.refresh(force: true)
         let current = try? await self.current()
         if let current, current.version == version, current.spec.contentHash == spec.contentHash { return current }
+        if let checked, checked != version { throw Self.changed }
         let event = NewEvent(
             type: "spec_was_stored", data: ["document": spec.document, "hash": .string(spec.contentHash)])
         let result: AppendResult
@@ -65,19 +69,69 @@ final class SpecStore: Sendable {
             result = try await store.append([event], to: Self.stream, expectedVersion: .exact(version))
         } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
             _ = try? await self.current(force: true)  // the winner's version, for the next request
-            throw EngineError(
-                .specChanged,
-                "Another writer stored a spec version while this one was being stored; read the spec in force "
-                    + "(GET /_spec or `evident spec get`) and try again.")
+            throw Self.changed
         }
         let installed = SpecVersion(spec: spec, version: result.streamLength, position: result.lastPosition)
         install(installed)
         return installed
     }
 
+    private static let changed = EngineError(
+        .specChanged,
+        "Another writer stored a spec version while this one was being stored; read the spec in force "
+            + "(GET /_spec or `evident spec get`) and try again.")
+
+    /// Version `version` as it was stored; nil when there is no such version.
+    func version(_ version: Int) async throws -> StoredSpecVersion? {
+        guard version >= 1 else { return nil }
+        return try await store.readStream(Self.stream, from: version, direction: .forward, limit: 1).first.flatMap(
+            StoredSpecVersion.init)
+    }
+
+    /// Up to `limit` versions, newest first, starting below version `before` (all when nil).
+    func versions(before: Int?, limit: Int) async throws -> [StoredSpecVersion] {
+        guard limit > 0, before.map({ $0 > 1 }) ?? true else { return [] }
+        return try await store.readStream(
+            Self.stream, from: before.map { $0 - 1 } ?? Int.max, direction: .backward, limit: limit
+        ).compactMap(StoredSpecVersion.init)
+    }
+
     private func install(_ candidate: SpecVersion) {
         compiled.withLock { current in
             if (current?.version ?? 0) < candidate.version { current = candidate }
         }
+    }
+}
+
+/// A spec version as the store keeps it: the document that was stored, and when and where.
+public struct StoredSpecVersion: Sendable {
+    /// 1 for the first spec stored, then 2, 3, …
+    public var version: Int
+    /// The spec body (without the `{"spec": …}` wrapper), as it was stored.
+    public var document: JSON
+    /// The content hash of the document (SHA-256, 64 hex digits).
+    public var hash: String
+    /// When it was stored.
+    public var storedAt: Date
+    /// The log position of the event that stored it.
+    public var position: Int64
+
+    init?(_ event: RecordedEvent) {
+        guard let document = event.data["document"] else { return nil }
+        version = event.version
+        self.document = document
+        // Every version this code stores carries its hash; compute it for one that does not.
+        hash = event.data["hash"]?.string ?? Hashing.sha256Hex(document.serialized())
+        storedAt = event.recordedAt
+        position = event.position
+    }
+
+    /// `{"version", "hash", "stored_at", "position"}`, `stored_at` in Unix seconds: an entry of
+    /// `GET /_spec/versions`.
+    public var summary: JSON {
+        [
+            "version": .int(version), "hash": .string(hash), "stored_at": .int(storedAt.unixSeconds),
+            "position": .int(Int(position)),
+        ]
     }
 }

@@ -457,6 +457,21 @@ def checks(run, server, admin, read):
 
     run.check("an admin key stores a dry-run spec as the next version", store_spec)
 
+    def spec_versions():
+        run.open("#/spec")
+        run.wait_text("#spec-version", "2")
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#spec-versions tr[data-version='1']")))
+        rows = [row.get_attribute("data-version") for row in driver.find_elements(By.CSS_SELECTOR, "#spec-versions tbody tr")]
+        assert rows == ["2", "1"], rows
+        driver.find_element(By.CSS_SELECTOR, "#spec-versions tr[data-version='1'] button.compare").click()
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#spec-diff tr.added")))
+        paths = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#spec-diff td.mono")]
+        assert any("note_was_added" in path for path in paths), paths
+        run.shoot("spec-versions")
+        run.expect_clean_log("spec versions")
+
+    run.check("the spec page lists the stored versions and compares one with the spec in force", spec_versions)
+
     def consumers():
         # A real catch-up projection over the server's database, run to the head and stopped.
         subprocess.run([server.binary, "projection-worker", "--db", server.database, "--name", "console_totals",

@@ -45,7 +45,11 @@ struct AdministrationTests {
             #expect(dryRun["failures"]?.array?.first?["version"] == 2)
             #expect(try await client.get("/_spec")["version"] == 1, "a dry run does not switch")
 
-            let stored = try await client.request(.put, "/_spec", json: document)
+            // Storing it is refused (409, what it would break), unless forced.
+            let refusedChange = try await client.request(.put, "/_spec", json: document)
+            #expect(refusedChange.status == .conflict)
+            #expect(refusedChange["problems"]?.array?.first?["kind"] == "fails_to_fold")
+            let stored = try await client.request(.put, "/_spec?force=true", json: document)
             #expect(stored["version"] == 2)
             let state = try await client.get("/cart/\(cart)")
             #expect(state.status == .ok)

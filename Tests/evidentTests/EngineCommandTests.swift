@@ -185,13 +185,32 @@ struct EngineCommandTests {
 
         let again = try EvidentBinary.run(["spec", "put", "my.json"], in: directory.path)
         #expect(again.output.hasPrefix("spec version 1 is already in force"), "\(again.output)")
-        let stored = try EvidentBinary.run(["spec", "put", "carts.json", "--json"], in: directory.path)
+        // carts.json drops the aggregate type order, which has a stored event: refused unless forced.
+        let refused = try EvidentBinary.run(["spec", "put", "carts.json"], in: directory.path)
+        #expect(refused.status == 1 && refused.output.isEmpty, "\(refused.output)")
+        #expect(refused.error.contains("removed_event_type: order.was_placed, 1 stored event"), "\(refused.error)")
+        #expect(refused.error.contains("--force"), "\(refused.error)")
+        let stored = try EvidentBinary.run(["spec", "put", "carts.json", "--force", "--json"], in: directory.path)
         #expect(try Self.json(stored.output)["version"] == 2, "\(stored.error)")
+        let versions = try EvidentBinary.run(["spec", "versions"], in: directory.path)
+        #expect(
+            versions.output.hasPrefix("v2  sha256:") && versions.output.contains("(in force)"), "\(versions.output)")
+        #expect(versions.output.split(separator: "\n").count == 2)
+        let rollback = try EvidentBinary.run(["spec", "rollback", "1"], in: directory.path)
+        #expect(
+            rollback.status == 0 && rollback.output.hasPrefix("stored spec version 3, equal to version 1"),
+            "\(rollback.error)")
+        let first = try EvidentBinary.run(["spec", "get", "--version", "1"], in: directory.path)
+        #expect(try Self.json(first.output) == Self.json(text))
+        let back = try EvidentBinary.run(["spec", "rollback", "2"], in: directory.path)
+        #expect(back.status == 1 && back.error.contains("removed_event_type"), "\(back.error)")
+        #expect(try EvidentBinary.run(["spec", "rollback", "2", "--force"], in: directory.path).status == 0)
+        #expect(try EvidentBinary.run(["spec", "rollback", "9"], in: directory.path).status == 1)
 
         let broken = try EvidentBinary.run(["spec", "put", "-"], input: #"{"aggregate_types": 1}"#, in: directory.path)
         #expect(broken.status == 1 && broken.error.contains("aggregate_types"), "\(broken.error)")
         #expect(
-            try Self.json(try EvidentBinary.run(["spec", "get", "--json"], in: directory.path).output)["version"] == 2)
+            try Self.json(try EvidentBinary.run(["spec", "get", "--json"], in: directory.path).output)["version"] == 4)
 
         let empty = try TemporaryDirectory()
         _ = try EvidentBinary.run(["append", "order:1", "was_placed"], in: empty.path)

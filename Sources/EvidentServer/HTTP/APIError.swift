@@ -56,7 +56,8 @@ extension APIError {
             case .malformedRequest: .badRequest
             case .invalidMetadata, .implicationTargetsWrittenAggregate: .unprocessableContent
             case .aggregateNotFound: .notFound
-            case .specChanged: .conflict
+            case .specChanged, .specRefused: .conflict
+            case .specVersionNotFound: .notFound
             case .privacyUnavailable: .notImplemented
             }
         self.init(status, error.message, details: details)

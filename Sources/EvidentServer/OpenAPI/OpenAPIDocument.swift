@@ -106,9 +106,30 @@ enum OpenAPIDocument {
                     "The spec in force and its version", scope: "read", token: .queryAndHeader, success: "200",
                     errors: ["400", "401", "403", "503"]),
                 "put": operation(
-                    "Store a new spec version, or check one with ?dry_run=true", scope: "admin", query: ["dry_run"],
-                    body: ["type": "object"], success: "200", errors: ["400", "401", "403", "413", "422"],
+                    "Store a new spec version, or check one with ?dry_run=true; 409 when it would break stored "
+                        + "events, unless forced", scope: "admin", query: ["dry_run", "force"],
+                    body: ["type": "object"], success: "200", errors: ["400", "401", "403", "409", "413", "422"],
                     writes: true),
+            ],
+            "/_spec/versions": [
+                "get": operation(
+                    "Every stored spec version, newest first, in pages (?before= the next page's cursor)",
+                    scope: "read", query: ["before", "limit"], success: "200", errors: ["400", "401", "403"])
+            ],
+            "/_spec/versions/{version}": [
+                "get": operation(
+                    "The document of one stored spec version (404 when there is none)", scope: "read",
+                    parameters: ["version"], success: "200", errors: ["400", "401", "403", "404"])
+            ],
+            "/_spec/rollback": [
+                "post": operation(
+                    "Store an earlier spec version's document again, as a new version (409 when it would break "
+                        + "stored events, unless forced)", scope: "admin", query: ["dry_run", "force"],
+                    body: [
+                        "type": "object", "required": ["version"],
+                        "properties": ["version": ["type": "integer", "minimum": 1], "force": ["type": "boolean"]],
+                    ],
+                    success: "200", errors: ["400", "401", "403", "404", "409", "413", "422"], writes: true)
             ],
             "/_keys": [
                 "get": operation(

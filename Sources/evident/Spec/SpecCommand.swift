@@ -7,7 +7,7 @@ struct SpecCommand: AsyncParsableCommand {
         abstract: "Start, check and try out specs offline; store one in a database and read it back.",
         subcommands: [
             SpecValidateCommand.self, SpecFoldCommand.self, SpecInitCommand.self, SpecPutCommand.self,
-            SpecGetCommand.self,
+            SpecGetCommand.self, SpecVersionsCommand.self, SpecRollbackCommand.self,
         ]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evident
+import EvidentEngine
 import EvidentSpec
 import Foundation
 
@@ -39,6 +40,30 @@ enum SpecFile {
     /// Prints every problem of a spec to standard error, one per line, and returns the exit code to throw (1).
     static func report(_ error: SpecValidationError) -> ExitCode {
         for problem in error.problems { printError(problem.description) }
+        return ExitCode(1)
+    }
+
+    /// Prints a refused spec's problems to standard error (with `json`, the answer of PUT /_spec to standard output),
+    /// one per line, and returns the exit code to throw (1).
+    static func report(_ error: EngineError, json: Bool) -> ExitCode {
+        if json {
+            var answer = error.details
+            answer["ok"] = false
+            answer["error"] = .string(error.message)
+            answer["code"] = .string(error.code.rawValue)
+            Output.line(.object(answer))
+        }
+        printError("error: \(error.message)")
+        for problem in error.details["problems"]?.array ?? [] {
+            let count = problem["events"]?.number.map { Int($0) } ?? 0
+            let first =
+                "\(problem["first"]?["key"]?.string ?? "?") v\(problem["first"]?["version"]?.number.map { Int($0) } ?? 0)"
+            let reason = problem["error"]?.string.map { ": \($0)" } ?? ""
+            printError(
+                "  \(problem["kind"]?.string ?? "?"): \(problem["aggregate_type"]?.string ?? "?")."
+                    + "\(problem["event_type"]?.string ?? "?"), \(count) stored event\(count == 1 ? "" : "s") (first \(first)\(reason))"
+            )
+        }
         return ExitCode(1)
     }
 

@@ -12,8 +12,11 @@ struct SpecPutCommand: AsyncParsableCommand {
             The spec is checked as PUT /_spec checks it: every problem is printed as 'path: message' on standard \
             error and the command exits 1 without storing anything. Warnings (patterns that may backtrack badly) \
             are printed as 'warning: path: message' and do not stop it. Storing the spec in force again stores \
-            nothing. --dry-run stores nothing and reports how the stored events fold under the new spec. --json \
-            prints the answer of PUT /_spec.
+            nothing. A spec that would break stored events (an event type removed while events of it are stored, \
+            stored events whose handler would now fail, a schema they no longer satisfy) is refused: each problem is \
+            printed on standard error and the command exits 1 without storing anything; --force stores it anyway. \
+            --dry-run stores nothing and reports how the stored events fold under the new spec, and the problems. \
+            --json prints the answer of PUT /_spec.
             """
     )
 
@@ -25,15 +28,20 @@ struct SpecPutCommand: AsyncParsableCommand {
     @Flag(help: "Check the spec and fold the stored events under it, without storing it.")
     var dryRun = false
 
+    @Flag(help: "Store the spec even when it would break stored events.")
+    var force = false
+
     func run() async throws {
         let document = try SpecFile.document(file)
         // A dry run only reads: it does not create a missing database.
         let (before, put) = try await store.withEngine(creating: !dryRun) { engine in
             let before = try await engine.specInForce()
             do {
-                return (before, try await engine.putSpec(document, dryRun: dryRun))
+                return (before, try await engine.putSpec(document, dryRun: dryRun, force: force))
             } catch let error as SpecValidationError {
                 throw SpecFile.report(error)
+            } catch let error as EngineError where error.code == .specRefused {
+                throw SpecFile.report(error, json: store.json)
             }
         }
         for warning in put.warnings { SpecFile.printError("warning: \(warning.description)") }
@@ -48,8 +56,9 @@ struct SpecPutCommand: AsyncParsableCommand {
         }
     }
 
-    /// The dry run's report: a summary line, then each event the new spec cannot fold.
-    private static func print(_ report: DryRun, hash: String) {
+    /// The dry run's report: a summary line, then each event the new spec cannot fold, then each problem that
+    /// would refuse it.
+    static func print(_ report: DryRun, hash: String) {
         let sample = report.sampled ? " (a sample: the first \(report.streamsChecked) streams)" : ""
         let outcome = report.failures.isEmpty ? "every event folds" : "\(report.failures.count) failures"
         Output.line(
@@ -57,6 +66,10 @@ struct SpecPutCommand: AsyncParsableCommand {
                 + "streams checked\(sample); \(outcome)")
         for failure in report.failures {
             Output.line("  \(failure.stream) v\(failure.version): \(failure.message)")
+        }
+        if !report.problems.isEmpty {
+            Output.line("storing it would be refused (store it anyway with --force):")
+            for problem in report.problems { Output.line("  \(problem.description)") }
         }
     }
 }
