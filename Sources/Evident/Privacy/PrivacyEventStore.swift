@@ -259,10 +259,16 @@ struct PersonalMetadata {
     /// The base64 of the sealed JSON array of the values.
     var box: String
 
-    /// Key ids and paths already read from their text: a page of events names the same few again and again.
+    /// Key ids and fields already read from their text: a page of events names the same few again and again.
     struct ReadCache {
         var ids: [String: UUID] = [:]
-        var paths: [String: [String]] = [:]
+        var fields: [Described: [PersonalField]] = [:]
+
+        /// The fields as the metadata describes them.
+        struct Described: Hashable {
+            var pointers: [JSON]
+            var forgotten: [JSON]
+        }
     }
 
     /// What `event`'s metadata says; nil when it has no personal values.
@@ -271,7 +277,7 @@ struct PersonalMetadata {
         try self.init(of: event, cache: &cache)
     }
 
-    /// What `event`'s metadata says, its key id and paths read through `cache`.
+    /// What `event`'s metadata says, its key id and fields read through `cache`.
     init?(of event: RecordedEvent, cache: inout ReadCache) throws {
         guard let json = event.metadata.extra[Self.key] else { return nil }
         func damaged() -> EventStoreError {
@@ -287,11 +293,15 @@ struct PersonalMetadata {
         guard let id = cache.ids[text] else { throw damaged() }
         keyID = id
         self.box = box
-        fields = try zip(pointers, forgotten).map { pointer, forgotten in
-            guard let pointer = pointer.string else { throw damaged() }
-            if cache.paths[pointer] == nil { cache.paths[pointer] = Self.path(pointer: pointer) }
-            guard let path = cache.paths[pointer] else { throw damaged() }
-            return PersonalField(path: path, forgotten: forgotten)
+        let described = ReadCache.Described(pointers: pointers, forgotten: forgotten)
+        if let fields = cache.fields[described] {
+            self.fields = fields
+        } else {
+            fields = try zip(pointers, forgotten).map { pointer, forgotten in
+                guard let path = pointer.string.flatMap(Self.path(pointer:)) else { throw damaged() }
+                return PersonalField(path: path, forgotten: forgotten)
+            }
+            cache.fields[described] = fields
         }
     }
 
