@@ -478,18 +478,24 @@ def checks(run, server, admin, read):
                         "--until-caught-up"], check=True, timeout=120, stdout=subprocess.DEVNULL)
         _, status = server.call("GET", "/_consumers/console_totals", key=admin)
         assert status["checkpoint"] > 0, status
+        _, listed = server.call("GET", "/_consumers", key=admin)
+        assert [c["consumer"] for c in listed["consumers"]] == ["console_totals"], listed
+        # Listed by the store: shown without being watched.
         run.open("#/consumers")
         run.wait(EC.presence_of_element_located((By.ID, "signer-lag")))
-        field = run.wait(EC.element_to_be_clickable((By.ID, "consumer-name")))
-        field.send_keys("console_totals", Keys.ENTER)
         card = "[data-consumer='console_totals']"
         run.wait_text(f"{card} .checkpoint", f"{status['checkpoint']:,}")
+        # A name with no checkpoint yet, watched.
+        field = run.wait(EC.element_to_be_clickable((By.ID, "consumer-name")))
+        field.send_keys("not_started", Keys.ENTER)
+        run.wait_text("[data-consumer='not_started'] .checkpoint", "0 (never checkpointed)")
         server.append(f"cart/{OTHER_CART}", "coupon_was_applied", {"code": "LAG", "percent": 1}, key=admin)
         run.wait(lambda d: int(d.find_element(By.CSS_SELECTOR, f"{card} .lag").text.split()[0].replace(",", "")) >= 1)
         run.shoot("consumers")
         run.expect_clean_log("consumers")
 
-    run.check("the consumers page shows the signer and a watched projection with position and lag", consumers)
+    run.check("the consumers page shows the signer, the store's projections and a watched name, with position and lag",
+              consumers)
 
     def keys():
         run.open("#/keys")

@@ -146,7 +146,7 @@ struct ConsoleTests {
         }
     }
 
-    @Test("GET /_consumers/{name} answers a consumer's checkpoint, lag and parked events")
+    @Test("GET /_consumers/{name} answers a consumer's checkpoint, lag and parked events; GET /_consumers lists them")
     func consumers() async throws {
         let server = try await TestServer()
         let store = try #require((server.server.store as? PrivacyEventStore)?.base as? any CheckpointStore)
@@ -179,6 +179,15 @@ struct ConsoleTests {
             let unknown = try await client.get("/_consumers/nobody")
             #expect(unknown["checkpoint"] == 0)
             #expect(unknown["parked"] == [])
+
+            // The list names every consumer with a checkpoint, and only those.
+            let listed = try await client.get("/_consumers")
+            #expect(listed.status == .ok)
+            #expect(
+                listed["consumers"]
+                    == [
+                        ["consumer": "totals", "checkpoint": 1, "head": .int(head), "lag": .int(head - 1), "parked": 1]
+                    ])
         }
     }
 

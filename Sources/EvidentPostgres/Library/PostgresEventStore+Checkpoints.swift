@@ -1,7 +1,7 @@
 public import Evident
 import PostgresNIO
 
-extension PostgresEventStore: CheckpointStore {
+extension PostgresEventStore: CheckpointStore, ConsumerListing {
     public func checkpoint(of consumer: String) async throws -> Int64 {
         try await withConnection { [checkpoints, logger] in try await checkpoints.load(consumer, on: $0, logger: logger)
         }

@@ -27,7 +27,7 @@ extension SQLiteEventStore: CheckpointStore {
     }
 }
 
-extension SQLiteEventStore {
+extension SQLiteEventStore: ConsumerListing {
     /// Where every projection and reactor with a checkpoint in this database stands: checkpoint, the log's
     /// head, lag and parked events, by name.
     public func consumerStatuses() async throws -> [ProjectionStatus] {

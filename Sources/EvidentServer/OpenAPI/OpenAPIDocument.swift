@@ -197,6 +197,11 @@ enum OpenAPIDocument {
                         + "streams created last", scope: "read", query: ["type", "search", "limit"],
                     token: .queryAndHeader, success: "200", errors: ["400", "401", "403", "503"])
             ],
+            "/_consumers": [
+                "get": operation(
+                    "Every consumer with a checkpoint in the store: its checkpoint, the log head, its lag and how many "
+                        + "events it parked", scope: "read", success: "200", errors: ["401", "403", "501"])
+            ],
             "/_consumers/{name}": [
                 "get": operation(
                     "Where a catch-up consumer stands: its checkpoint, the log head, its lag and its parked events",

@@ -18,3 +18,9 @@ public struct ProjectionStatus: Sendable, Hashable {
     /// How far behind the log's head it is, in positions.
     public var lag: Int64 { max(0, head - checkpoint) }
 }
+
+/// A store that can list its consumers: every projection and reactor with a checkpoint in it.
+public protocol ConsumerListing: Sendable {
+    /// Where each consumer with a checkpoint stands, by name.
+    func consumerStatuses() async throws -> [ProjectionStatus]
+}

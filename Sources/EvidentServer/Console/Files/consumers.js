@@ -1,7 +1,7 @@
 // Consumers: what follows the log, with its position, its lag behind the head and a chart of that lag. The
 // server runs one itself, the checkpoint signer (with --signing-key). Projections and reactors of Swift programs
-// keep their checkpoints in the store by name, and the store cannot list the names: the console watches the
-// names you give it (kept in this browser), with GET /_consumers/{name}.
+// keep their checkpoints in the store by name: the page shows every one the store lists (GET /_consumers), and
+// the names you watch before they have a checkpoint (kept in this browser), each with GET /_consumers/{name}.
 import { api } from './api.js';
 import { h, card, empty, formatNumber, formatTime, lineChart, problem, fill } from './dom.js';
 
@@ -52,13 +52,14 @@ export async function render(main, _route, context) {
       nameInput,
       h('button', { type: 'submit', id: 'watch-consumer' }, 'Watch')
     ),
-    h('p', { class: 'muted', text: 'Projections and reactors of Swift programs (ProjectionRunner) keep their checkpoints and parked events in the store by name; the store cannot list the names, so name the ones to watch (kept in this browser only). Replaying parked events runs the consumer’s own code, so it is done where the consumer runs.' }),
+    h('p', { class: 'muted', text: 'Projections and reactors of Swift programs (ProjectionRunner) keep their checkpoints and parked events in the store by name; every one with a checkpoint is shown, and you can watch a name before it has one (kept in this browser only). Replaying parked events runs the consumer’s own code, so it is done where the consumer runs.' }),
     consumersBox
   );
   consumersBox.append(card('Checkpoint signer', signer));
 
   nameInput.addEventListener('input', () => nameInput.setCustomValidity(''));
-  const names = watched();
+  const listed = await listedConsumers(context);
+  const names = [...new Set([...listed, ...watched()])];
   const lags = new Map(names.map((name) => [name, []]));
   const boxes = new Map();
   for (const name of names) {
@@ -68,7 +69,7 @@ export async function render(main, _route, context) {
       card(
         name,
         box,
-        h(
+        listed.includes(name) ? null : h(
           'button',
           {
             type: 'button',
@@ -121,6 +122,17 @@ export async function render(main, _route, context) {
   await tick();
   const timer = setInterval(() => tick().catch(() => {}), 2000);
   context.onLeave(() => clearInterval(timer));
+}
+
+// The consumers with a checkpoint in the store; none when the store keeps no checkpoints (501).
+async function listedConsumers(context) {
+  try {
+    const answer = await api('/_consumers', { signal: context.signal });
+    return answer.consumers.map((consumer) => consumer.consumer);
+  } catch (error) {
+    if (error.status === 501) return [];
+    throw error;
+  }
 }
 
 function facts(position, head, series, name) {
