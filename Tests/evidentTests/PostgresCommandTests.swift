@@ -61,7 +61,10 @@ struct PostgresCommandTests {
         #expect(noSpec.error.contains(":***@"), "\(noSpec.error)")
 
         #expect(try EvidentBinary.run(["spec", "init", "my.json"], in: directory.path).status == 0)
-        let put = try evident(["spec", "put", "my.json"])
+        // The starter spec declares neither order:42's events nor cart:1's was_created: refused unless forced.
+        let refusedSpec = try evident(["spec", "put", "my.json"])
+        #expect(refusedSpec.status == 1 && refusedSpec.error.contains("--force"), "\(refusedSpec.error)")
+        let put = try evident(["spec", "put", "my.json", "--force"])
         #expect(put.output.hasPrefix("stored spec version 1 (hash sha256:"), "\(put.error)")
         let get = try evident(["spec", "get", "--json"])
         #expect(try JSON(parsing: get.output.trimmingCharacters(in: .newlines))["version"] == 1, "\(get.error)")
