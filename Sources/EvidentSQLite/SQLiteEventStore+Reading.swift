@@ -76,7 +76,8 @@ extension SQLiteEventStore {
 
     /// Walks the index on (category, stream) one stream at a time, then reads each stream's last event from the
     /// index on (stream, version): two look-ups per stream listed. With a target, the streams come from the index
-    /// on targets instead.
+    /// on targets instead (the unary `+` keeps SQLite from preferring the category's index, which would scan the
+    /// whole category).
     public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
         async throws -> [StreamSummary]
     {
@@ -89,7 +90,7 @@ extension SQLiteEventStore {
                     db.cachedStatement(
                         sql: """
                             SELECT DISTINCT stream FROM evident_events
-                            WHERE \(Self.targetCondition) AND category = ? AND stream > ? ORDER BY stream LIMIT ?
+                            WHERE \(Self.targetCondition) AND +category = ? AND +stream > ? ORDER BY stream LIMIT ?
                             """), arguments: [target.type, target.id, category, cursor, limit])
             } else {
                 let next = try db.cachedStatement(
