@@ -67,12 +67,81 @@ extension PostgresEventStore {
         if filter.excludesSystemStreams {
             conditions.append("category NOT LIKE '$%'")
         }
+        if let target = filter.target {
+            binds.append(target.type)
+            binds.append(target.id)
+            conditions.append(Self.targetCondition(type: binds.count - 1, id: binds.count))
+        }
         binds.append(limit)
         let rows = """
             SELECT \(EventPage.columns) FROM {s}.events WHERE \(conditions.joined(separator: " AND "))
             ORDER BY position LIMIT $\(binds.count)
             """
         return EventPage(schema: schema, rows: rows, binds: binds, descending: false)
+    }
+
+    /// Compares an event's `metadata.target` with the parameters numbered `type` and `id`, in the form of the index
+    /// `events_target` (migration v7).
+    static func targetCondition(type: Int, id: Int) -> String {
+        "metadata::json -> 'target' ->> 'type' = $\(type) AND metadata::json -> 'target' ->> 'id' = $\(id)"
+    }
+
+    /// One statement: a recursive walk of the index on (category, stream) that finds each next stream with one
+    /// look-up (stopped by the limit), or, with a target, the streams of the events the target's index finds; then
+    /// each stream's last event from the index on (stream, version).
+    public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
+        async throws -> [StreamSummary]
+    {
+        try Self.checkLimit(limit)
+        let cursor = id.map { "\(category):\($0)" } ?? ""
+        let names: String
+        var binds = bindings(category, cursor, limit)
+        if let target {
+            binds.append(target.type)
+            binds.append(target.id)
+            names = """
+                SELECT DISTINCT stream COLLATE "C" AS stream FROM {s}.events
+                WHERE \(Self.targetCondition(type: 4, id: 5)) AND category = $1 AND stream COLLATE "C" > $2
+                ORDER BY 1 LIMIT $3
+                """
+        } else {
+            names = """
+                WITH RECURSIVE walk(stream) AS (
+                    (SELECT stream COLLATE "C" FROM {s}.events WHERE category = $1 AND stream COLLATE "C" > $2
+                        ORDER BY stream COLLATE "C" LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT e.stream COLLATE "C" FROM {s}.events e
+                        WHERE e.category = $1 AND e.stream COLLATE "C" > walk.stream ORDER BY e.stream COLLATE "C" LIMIT 1)
+                    FROM walk WHERE walk.stream IS NOT NULL
+                )
+                SELECT stream FROM walk WHERE stream IS NOT NULL LIMIT $3
+                """
+        }
+        let query = PostgresQuery(
+            unsafeSQL: schema.qualify(
+                """
+                SELECT names.stream::text, last.version, last.position, last.recorded_at
+                FROM (\(names)) names
+                CROSS JOIN LATERAL (
+                    SELECT version, position, recorded_at FROM {s}.events
+                    WHERE stream = names.stream COLLATE "default" ORDER BY version DESC LIMIT 1
+                ) last
+                ORDER BY names.stream
+                """), binds: binds)
+        let rows = try await withConnection { [logger] connection in
+            var rows: [(String, Int, Int64, Int64)] = []
+            for try await row in try await connection.query(query, logger: logger).decode(
+                (String, Int, Int64, Int64).self)
+            {
+                rows.append(row)
+            }
+            return rows
+        }
+        return rows.map { name, length, position, recorded in
+            StreamSummary(
+                stream: StreamName(trustedName: name), length: length, lastPosition: position,
+                updatedAt: Date(unixMilliseconds: recorded))
+        }
     }
 
     public func streamInfo(_ stream: StreamName) async throws -> StreamInfo? {

@@ -23,7 +23,7 @@ import Synchronization
 ///
 /// Opened on a streaming replica (a server in recovery), the store is read-only: appends fail, and waits poll
 /// the replica (it cannot `LISTEN`).
-public final class PostgresEventStore: EventStore {
+public final class PostgresEventStore: EventStore, StreamListing {
     public let configuration: PostgresStoreConfiguration
     let client: PostgresClient
     let schema: PostgresSchema

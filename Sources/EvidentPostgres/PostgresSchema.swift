@@ -109,6 +109,16 @@ struct PostgresSchema: Sendable {
         Migration(identifier: "v5: append_batch, a batch of appends in one statement", sql: appendBatchFunction),
         Migration(
             identifier: "v6: the stream-length limit spares system streams", sql: appendBatchSparingSystemStreams),
+        Migration(
+            identifier: "v7: indexes for listing a category's streams and finding events by target",
+            // Streams are listed in byte order (COLLATE "C"), the same in every store and whatever the database's
+            // collation. The target's expressions are those of `PostgresEventStore.targetCondition`; json rather
+            // than jsonb, which refuses some texts json accepts (`\u0000`), so no stored metadata can fail it.
+            sql: """
+                CREATE INDEX events_category_stream ON {s}.events (category, stream COLLATE "C", version);
+                CREATE INDEX events_target ON {s}.events (
+                    (metadata::json -> 'target' ->> 'type'), (metadata::json -> 'target' ->> 'id'), position);
+                """),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).

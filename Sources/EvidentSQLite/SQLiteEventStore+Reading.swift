@@ -38,6 +38,10 @@ extension SQLiteEventStore {
         if filter.excludesSystemStreams {
             conditions.append("category NOT LIKE '$%'")
         }
+        if let target = filter.target {
+            conditions.append(Self.targetCondition)
+            arguments += [target.type, target.id]
+        }
         arguments.append(limit)
         let sql =
             "SELECT \(Self.columns) FROM evident_events WHERE \(conditions.joined(separator: " AND ")) ORDER BY position LIMIT ?"
@@ -62,6 +66,54 @@ extension SQLiteEventStore {
             return StreamInfo(
                 stream: stream, length: length, createdAt: Date(unixMilliseconds: row[1]),
                 updatedAt: Date(unixMilliseconds: row[2]))
+        }
+    }
+
+    /// Compares an event's `metadata.target` with two arguments, its type and id, in the form of the index
+    /// `evident_events_target`.
+    static let targetCondition =
+        "json_extract(metadata, '$.target.type') = ? AND json_extract(metadata, '$.target.id') = ?"
+
+    /// Walks the index on (category, stream) one stream at a time, then reads each stream's last event from the
+    /// index on (stream, version): two look-ups per stream listed. With a target, the streams come from the index
+    /// on targets instead (the unary `+` keeps SQLite from preferring the category's index, which would scan the
+    /// whole category).
+    public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
+        async throws -> [StreamSummary]
+    {
+        try Self.checkLimit(limit)
+        let cursor = id.map { "\(category):\($0)" } ?? ""
+        return try await read { db in
+            let names: [String]
+            if let target {
+                names = try String.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT DISTINCT stream FROM evident_events
+                            WHERE \(Self.targetCondition) AND +category = ? AND +stream > ? ORDER BY stream LIMIT ?
+                            """), arguments: [target.type, target.id, category, cursor, limit])
+            } else {
+                let next = try db.cachedStatement(
+                    sql: "SELECT stream FROM evident_events WHERE category = ? AND stream > ? ORDER BY stream LIMIT 1")
+                var found: [String] = []
+                var after = cursor
+                while found.count < limit, let name = try String.fetchOne(next, arguments: [category, after]) {
+                    found.append(name)
+                    after = name
+                }
+                names = found
+            }
+            let last = try db.cachedStatement(
+                sql: """
+                    SELECT version, position, recorded_at FROM evident_events WHERE stream = ?
+                    ORDER BY version DESC LIMIT 1
+                    """)
+            return try names.compactMap { name -> StreamSummary? in
+                guard let row = try Row.fetchOne(last, arguments: [name]) else { return nil }
+                return StreamSummary(
+                    stream: StreamName(trustedName: name), length: row[0], lastPosition: row[1],
+                    updatedAt: Date(unixMilliseconds: row[2]))
+            }
         }
     }
 

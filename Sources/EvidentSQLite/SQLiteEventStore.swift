@@ -18,7 +18,7 @@ public import Logging
 /// let store = try SQLiteEventStore(path: "evident.sqlite")
 /// try await store.append([NewEvent(type: "was_opened")], to: StreamName("account:42"), expectedVersion: .noStream)
 /// ```
-public final class SQLiteEventStore: EventStore {
+public final class SQLiteEventStore: EventStore, StreamListing {
     let pool: DatabasePool
     let configuration: SQLiteEventStoreConfiguration
     let watch: PositionWatch

@@ -75,6 +75,16 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'Evident events are never deleted: the log is append-only'); END;
                     """)
         },
+        Migration(identifier: "v5: indexes for listing a category's streams and finding events by target") { db in
+            // The listing walks (category, stream) one stream at a time; the target index holds the expressions
+            // ``SQLiteEventStore/targetCondition`` compares, so that SQLite uses it (positions come with the rowid).
+            try db.execute(
+                sql: """
+                    CREATE INDEX evident_events_category_stream ON evident_events(category, stream, version);
+                    CREATE INDEX evident_events_target ON evident_events(
+                        json_extract(metadata, '$.target.type'), json_extract(metadata, '$.target.id'));
+                    """)
+        },
     ]
 
     /// Chains the events written before the chain existed, in position order, a page at a time.

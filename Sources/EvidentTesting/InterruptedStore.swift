@@ -3,7 +3,7 @@ public import Evident
 /// An in-memory store on which another writer slips in before appends: `interrupt` runs before each append
 /// (with the append and the store underneath) and may append there first, to provoke the conflicts a
 /// concurrent writer causes, deterministically.
-public final class InterruptedStore: EventStore {
+public final class InterruptedStore: EventStore, StreamListing {
     public let base = InMemoryEventStore()
     private let interrupt: @Sendable ([StreamAppend], InMemoryEventStore) async throws -> Void
 
@@ -29,6 +29,10 @@ public final class InterruptedStore: EventStore {
     }
 
     public func streamInfo(_ stream: StreamName) async throws -> StreamInfo? { try await base.streamInfo(stream) }
+
+    public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
+        async throws -> [StreamSummary]
+    { try await base.streams(inCategory: category, after: id, limit: limit, target: target) }
 
     public func headPosition() async throws -> Int64 { try await base.headPosition() }
 

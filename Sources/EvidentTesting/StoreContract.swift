@@ -37,6 +37,8 @@ public enum StoreContract {
         Case(name: "reading the log with filters", body: readingTheLog),
         Case(name: "large events, and reads longer than a page", body: largeEventsAndLongReads),
         Case(name: "stream info", body: streamInfo),
+        Case(name: "listing a category's streams in id order", body: listingStreams),
+        Case(name: "finding events and streams by target", body: findingByTarget),
         Case(name: "time travel by version and timestamp", body: timeTravel),
         Case(name: "32 concurrent writers with exact expectations", body: concurrentExactWriters),
         Case(name: "failing appends do not fail concurrent neighbours", body: failuresAreIsolated),

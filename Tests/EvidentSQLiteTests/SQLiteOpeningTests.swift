@@ -59,6 +59,7 @@ struct SQLiteOpeningTests {
                 migrations == [
                     "v1: events and idempotency keys", "v2: snapshots, projection checkpoints, parked events",
                     "v3: data subject keys", "v4: hash chain, and events that cannot be changed or deleted",
+                    "v5: indexes for listing a category's streams and finding events by target",
                 ])
         }
     }

@@ -9,7 +9,8 @@ struct RouteScopeTests {
     static let matrix: [String: RouteAccess] = [
         "GET /_health": .open, "GET /_openapi.json": .open,
         "GET /_metrics": .scope(.read), "GET /_spec": .scope(.read), "GET /_log": .scope(.read),
-        "GET /_log/stream": .scope(.read), "GET /{type}/{id}": .scope(.read), "GET /{type}/{id}/length": .scope(.read),
+        "GET /_log/stream": .scope(.read), "GET /{type}": .scope(.read), "GET /{type}/{id}": .scope(.read),
+        "GET /{type}/{id}/length": .scope(.read),
         "GET /{type}/{id}/events": .scope(.read),
         "POST /{type}/{id}/{event}": .scope(.write), "POST /{type}/{id}": .scope(.write),
         "PUT /_spec": .scope(.admin), "GET /_keys": .scope(.admin), "POST /_keys": .scope(.admin),

@@ -14,7 +14,7 @@ public import Foundation
 /// ```swift
 /// let store = PrivacyEventStore(try SQLiteEventStore(path: "shop.sqlite"), masterKey: try MasterKey(text: key))
 /// ```
-public struct PrivacyEventStore: EventStore, CustomStringConvertible {
+public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConvertible {
     /// The store the encrypted events are kept in.
     public let base: any EventStore & SubjectKeyStore
     let cipher: PersonalDataCipher
@@ -85,6 +85,12 @@ public struct PrivacyEventStore: EventStore, CustomStringConvertible {
 
     public func streamInfo(_ stream: StreamName) async throws -> StreamInfo? {
         try await base.streamInfo(stream)
+    }
+
+    public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
+        async throws -> [StreamSummary]
+    {
+        try await base.streamListing().streams(inCategory: category, after: id, limit: limit, target: target)
     }
 
     public func headPosition() async throws -> Int64 {

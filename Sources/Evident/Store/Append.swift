@@ -69,13 +69,17 @@ public struct LogFilter: Sendable, Hashable {
     public var eventTypes: Set<String>?
     /// Leave out system streams (categories starting with `$`).
     public var excludesSystemStreams: Bool
+    /// Keep only events whose `metadata.target` is this reference; all when nil. Stores answer it from an index.
+    public var target: EntityReference?
 
     public init(
-        streamCategories: Set<String>? = nil, eventTypes: Set<String>? = nil, excludesSystemStreams: Bool = false
+        streamCategories: Set<String>? = nil, eventTypes: Set<String>? = nil, excludesSystemStreams: Bool = false,
+        target: EntityReference? = nil
     ) {
         self.streamCategories = streamCategories
         self.eventTypes = eventTypes
         self.excludesSystemStreams = excludesSystemStreams
+        self.target = target
     }
 
     /// Keep everything.
@@ -84,7 +88,7 @@ public struct LogFilter: Sendable, Hashable {
     /// Whether `event` passes the filter.
     public func matches(_ event: RecordedEvent) -> Bool {
         (streamCategories?.contains(event.stream.category) ?? true) && (eventTypes?.contains(event.type) ?? true)
-            && !(excludesSystemStreams && event.stream.isSystem)
+            && !(excludesSystemStreams && event.stream.isSystem) && (target.map { event.metadata.target == $0 } ?? true)
     }
 
     /// A filter that also passes the receipts of forgettings (``ForgettingReceipt``), for consumers that are told

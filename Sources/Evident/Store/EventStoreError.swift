@@ -35,6 +35,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible, CustomD
         /// out); the same call may succeed later. An append that fails so may or may not have been written:
         /// retry it with its idempotency key.
         public static let unavailable = Code("unavailable")
+        /// The store cannot do what was asked (such as listing streams, ``StreamListing``).
+        public static let unsupported = Code("unsupported")
     }
 
     public var code: Code

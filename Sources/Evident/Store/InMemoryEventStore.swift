@@ -3,7 +3,7 @@ import Synchronization
 
 /// An event store in memory: the reference semantics every other store is tested against, and the store
 /// for unit tests. Nothing survives the process.
-public final class InMemoryEventStore: EventStore {
+public final class InMemoryEventStore: EventStore, StreamListing {
     private struct State {
         var log: [RecordedEvent] = []
         var streams: [StreamName: [Int]] = [:]  // stream → indexes into `log`
@@ -116,6 +116,27 @@ public final class InMemoryEventStore: EventStore {
             return StreamInfo(
                 stream: stream, length: indexes.count, createdAt: state.log[first].recordedAt,
                 updatedAt: state.log[last].recordedAt)
+        }
+    }
+
+    public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
+        async throws -> [StreamSummary]
+    {
+        try checkLimit(limit)
+        return state.withLock { state in
+            state.streams
+                .filter { stream, indexes in
+                    stream.category == category && (id.map { $0.precedesInListing(stream.id) } ?? true)
+                        && (target.map { target in indexes.contains { state.log[$0].metadata.target == target } }
+                            ?? true)
+                }
+                .sorted { $0.key.id.precedesInListing($1.key.id) }
+                .prefix(limit)
+                .map { stream, indexes in
+                    let last = state.log[indexes[indexes.count - 1]]
+                    return StreamSummary(
+                        stream: stream, length: indexes.count, lastPosition: last.position, updatedAt: last.recordedAt)
+                }
         }
     }
 

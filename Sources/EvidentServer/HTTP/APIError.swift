@@ -126,6 +126,8 @@ extension APIError {
             self.init(.unprocessableContent, error.message)
         case .busy, .unavailable:
             self.init(.serviceUnavailable, error.message)
+        case .unsupported:
+            self.init(.notImplemented, error.message)
         default:
             self.init(.internalServerError, "The store failed; see the server log.")
         }

@@ -6,8 +6,32 @@ import HTTPTypes
 import Hummingbird
 
 extension EvidentServer {
-    /// `GET /{type}/{id}` and its length and events, each after its consistency token is visible.
+    /// `GET /{type}` (the listing), `GET /{type}/{id}` and its length and events, each after its consistency token
+    /// is visible.
     func addAggregateReads(_ routes: inout Routes.Group) {
+        // `?after=` is the listing's cursor (an id), so only the header `Evident-After` is a consistency token here.
+        routes.on(.get, "/:type") { request, context in
+            let query = request.uri.queryParameters
+            let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
+            let after = query.get("after")
+            let target = try await targetQuery(request)
+            try await awaitConsistency(request, tokenInQuery: false)
+            let summaries = try await engine.aggregates(
+                of: try context.parameter("type"), after: after, limit: limit, target: target)
+            var answer: [String: JSON] = [
+                "aggregates": .array(
+                    summaries.map {
+                        [
+                            "id": .string($0.stream.id), "length": .int($0.length),
+                            "position": .int(Int($0.lastPosition)), "updated_at": .int($0.updatedAt.unixSeconds),
+                        ]
+                    })
+            ]
+            // There may be more only when the page is full.
+            if summaries.count == limit, let last = summaries.last { answer["next"] = .string(last.stream.id) }
+            return Response.ok(answer)
+        }
+
         routes.on(.get, "/:type/:id") { request, context in
             let query = request.uri.queryParameters
             if query.get("at") != nil, query.get("version") != nil {
@@ -56,6 +80,12 @@ extension EvidentServer {
                 "next": events.count == limit ? .int((events.last?.version ?? from) + 1) : .null,
             ])
         }
+    }
+
+    /// `?target=TYPE:ID`, its id normalized as writes normalize `metadata.target`'s; nil when absent.
+    func targetQuery(_ request: Request) async throws -> EntityReference? {
+        guard let text = request.uri.queryParameters.get("target") else { return nil }
+        return try await engine.targetReference(text)
     }
 
     /// `POST /{type}/{id}/{event}` (one event) and `POST /{type}/{id}` (a batch).

@@ -12,7 +12,7 @@ extension EvidentServer {
         routes.on(.get, "/_log") { request, _ in
             let after = try request.integerQuery("after") ?? 0
             let limit = try request.integerQuery("limit", in: 1...configuration.maximumPageSize) ?? 100
-            let filter = try logFilter(request)
+            let filter = try await logFilter(request)
             try await awaitConsistency(request, tokenInQuery: false)
             let events = try await engine.readStore.readLog(after: Int64(after), filter: filter, limit: limit)
             return Response.ok([
@@ -30,7 +30,7 @@ extension EvidentServer {
             }
             let after = try resumeFrom ?? request.integerQuery("after") ?? 0
             let until = try request.integerQuery("until").map(Int64.init)
-            let filter = try logFilter(request)
+            let filter = try await logFilter(request)
             try await awaitConsistency(request, tokenInQuery: false)
             let subscription = engine.readStore.subscribe(after: Int64(after), filter: filter)
             let heartbeat = configuration.heartbeatInterval
@@ -69,11 +69,13 @@ extension EvidentServer {
         }
     }
 
-    /// `?types=a,b&aggregate_type=order`; system streams are never shown.
-    private func logFilter(_ request: Request) throws -> LogFilter {
+    /// `?types=a,b&aggregate_type=order&target=customer:42`; system streams are never shown.
+    private func logFilter(_ request: Request) async throws -> LogFilter {
         let types = request.uri.queryParameters.get("types").map { $0.split(separator: ",").map(String.init) }
         let aggregateType = request.uri.queryParameters.get("aggregate_type")
+        let target = try await targetQuery(request)
         return LogFilter(
-            streamCategories: aggregateType.map { [$0] }, eventTypes: types.map(Set.init), excludesSystemStreams: true)
+            streamCategories: aggregateType.map { [$0] }, eventTypes: types.map(Set.init), excludesSystemStreams: true,
+            target: target)
     }
 }

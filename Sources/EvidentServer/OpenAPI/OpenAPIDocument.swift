@@ -55,6 +55,13 @@ enum OpenAPIDocument {
                     ],
                     success: "201", errors: ["400", "401", "403", "404", "409", "413", "422", "503"], writes: true)
             ],
+            "/{type}": [
+                "get": operation(
+                    "A type's aggregates in id order, in pages (?after= the next page's cursor, an id); with "
+                        + "?target=TYPE:ID only those with an event whose metadata.target is that reference",
+                    scope: "read", parameters: ["type"], query: ["after", "limit", "target"], token: .header,
+                    success: "200", errors: ["400", "401", "403", "404", "422", "503"])
+            ],
             "/{type}/{id}": [
                 "post": operation(
                     "Append a batch of events to an aggregate, atomically", scope: "write", parameters: ["type", "id"],
@@ -92,8 +99,8 @@ enum OpenAPIDocument {
             "/_log": [
                 "get": operation(
                     "The global log, in position order", scope: "read",
-                    query: ["after", "limit", "types", "aggregate_type"], token: .header,
-                    success: "200", errors: ["400", "401", "403", "503"])
+                    query: ["after", "limit", "types", "aggregate_type", "target"], token: .header,
+                    success: "200", errors: ["400", "401", "403", "422", "503"])
             ],
             "/_log/stream": [
                 "get": operation(
