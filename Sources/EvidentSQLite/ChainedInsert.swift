@@ -14,8 +14,9 @@ struct ChainedInsert {
         self.chained = chained
         statement = try db.cachedStatement(
             sql: """
-                INSERT INTO evident_events (position, id, stream, category, version, type, data, metadata, recorded_at, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO evident_events
+                    (position, id, stream, category, version, type, data, metadata, recorded_at, hash, target_type, target_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         previous = chained ? try Self.lastHash(db) : LogChain.genesis
     }
@@ -42,6 +43,8 @@ struct ChainedInsert {
         try statement.execute(arguments: [
             position, id, stream.description, stream.category, version, type, String(decoding: dataText, as: UTF8.self),
             String(decoding: metadataText, as: UTF8.self), recordedAt, chained ? Data(hash) : nil,
+            metadata.target?.type,
+            metadata.target?.id,
         ])
         previous = hash
         return hash

@@ -69,20 +69,21 @@ extension SQLiteEventStore {
         }
     }
 
-    /// Compares an event's `metadata.target` with two arguments, its type and id, in the form of the index
-    /// `evident_events_target`.
-    static let targetCondition =
-        "json_extract(metadata, '$.target.type') = ? AND json_extract(metadata, '$.target.id') = ?"
+    /// Compares an event's target (the columns copied from `metadata.target` on insert, under the partial index
+    /// `evident_events_target`) with two arguments, its type and id.
+    static let targetCondition = "target_type = ? AND target_id = ?"
 
-    /// Walks the index on (category, stream) one stream at a time, then reads each stream's last event from the
-    /// index on (stream, version): two look-ups per stream listed. With a target, the streams come from the index
-    /// on targets instead (the unary `+` keeps SQLite from preferring the category's index, which would scan the
-    /// whole category).
+    /// Walks the index on (stream, version) one stream at a time over the range of names that begin with
+    /// `category:`, then reads each stream's last event from the same index: two look-ups per stream listed.
+    /// With a target, the streams come from the index on targets instead (the unary `+` keeps SQLite from
+    /// walking the whole category instead).
     public func streams(inCategory category: String, after id: String?, limit: Int, target: EntityReference?)
         async throws -> [StreamSummary]
     {
         try Self.checkLimit(limit)
-        let cursor = id.map { "\(category):\($0)" } ?? ""
+        // Every name of the category sorts between `category:` and `category;` (';' follows ':').
+        let cursor = "\(category):" + (id ?? "")
+        let end = "\(category);"
         return try await read { db in
             let names: [String]
             if let target {
@@ -90,14 +91,14 @@ extension SQLiteEventStore {
                     db.cachedStatement(
                         sql: """
                             SELECT DISTINCT stream FROM evident_events
-                            WHERE \(Self.targetCondition) AND +category = ? AND +stream > ? ORDER BY stream LIMIT ?
-                            """), arguments: [target.type, target.id, category, cursor, limit])
+                            WHERE \(Self.targetCondition) AND +stream > ? AND +stream < ? ORDER BY stream LIMIT ?
+                            """), arguments: [target.type, target.id, cursor, end, limit])
             } else {
                 let next = try db.cachedStatement(
-                    sql: "SELECT stream FROM evident_events WHERE category = ? AND stream > ? ORDER BY stream LIMIT 1")
+                    sql: "SELECT stream FROM evident_events WHERE stream > ? AND stream < ? ORDER BY stream LIMIT 1")
                 var found: [String] = []
                 var after = cursor
-                while found.count < limit, let name = try String.fetchOne(next, arguments: [category, after]) {
+                while found.count < limit, let name = try String.fetchOne(next, arguments: [after, end]) {
                     found.append(name)
                     after = name
                 }

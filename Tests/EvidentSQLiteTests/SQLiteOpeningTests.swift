@@ -60,6 +60,7 @@ struct SQLiteOpeningTests {
                     "v1: events and idempotency keys", "v2: snapshots, projection checkpoints, parked events",
                     "v3: data subject keys", "v4: hash chain, and events that cannot be changed or deleted",
                     "v5: indexes for listing a category's streams and finding events by target",
+                    "v6: listing from the stream index, targets in columns of their own",
                 ])
         }
     }
@@ -156,6 +157,51 @@ struct SQLiteOpeningTests {
         #expect(error.message.hasPrefix("\(path) is not an Evident database") && !error.message.contains("\n"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["damaged.sqlite"])
+    }
+
+    @Test("a file from before v6 gets its targets copied into columns, finds them, and still verifies")
+    func targetsOfAnOlderFile() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("evident.sqlite")
+        let alice = EntityReference(type: "customer", id: "alice")
+        let store = try SQLiteEventStore(path: path)
+        for (stream, target) in [("order:1", alice), ("order:2", nil), ("invoice:1", alice)] {
+            try await store.append(
+                [NewEvent(type: "was_noted", data: [:], metadata: EventMetadata(target: target))],
+                to: StreamName(stream))
+        }
+        await store.close()
+        // Back to the schema v5 left: its indexes, no target columns.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX evident_events_target;
+                    ALTER TABLE evident_events DROP COLUMN target_type;
+                    ALTER TABLE evident_events DROP COLUMN target_id;
+                    CREATE INDEX evident_events_category_stream ON evident_events(category, stream, version);
+                    CREATE INDEX evident_events_target ON evident_events(
+                        json_extract(metadata, '$.target.type'), json_extract(metadata, '$.target.id'));
+                    DELETE FROM grdb_migrations WHERE identifier LIKE 'v6:%';
+                    """)
+        }
+        let upgraded = try SQLiteEventStore(path: path)
+        #expect(
+            try await upgraded.readLog(after: 0, filter: LogFilter(target: alice), limit: 10).map(\.position) == [1, 3])
+        #expect(
+            try await upgraded.streams(inCategory: "order", after: nil, limit: 10, target: alice).map(\.stream.id) == [
+                "1"
+            ])
+        guard case .success(let verified) = try await LogVerifier.verify(upgraded) else {
+            Issue.record("the upgraded log does not verify")
+            return
+        }
+        #expect(verified.events == 3)
+        await upgraded.close()
+        await #expect(throws: (any Error).self) {
+            try await DatabaseQueue(path: path).write { db in
+                try db.execute(sql: "UPDATE evident_events SET type = 'x'")
+            }
+        }
     }
 
     @Test("a database written by a newer Evident is refused")
