@@ -124,7 +124,8 @@ struct EventWriter: Sendable {
             for planned in try type.schedules(of: event, stateAfter: stateAfter) {
                 let schedule = Schedule(planned, cause: event, causeID: id, now: now)
                 appends.append(
-                    StreamAppend(stream: schedule.stream, events: [schedule.scheduledEvent], expectedVersion: .exact(0)))
+                    StreamAppend(stream: schedule.stream, events: [schedule.scheduledEvent], expectedVersion: .exact(0))
+                )
             }
         }
         return appends

@@ -70,7 +70,8 @@ extension SpecEngine {
                     type: schedule.eventType, data: schedule.data, metadata: schedule.metadata,
                     aggregateType: type.name, aggregateID: stream.id, version: target.version + 1,
                     timestamp: configuration.clock().truncatedToMilliseconds)
-                if try spec.cancelConditionHolds(schedule: schedule.specSchedule, event: event, targetState: target.state)
+                if try spec.cancelConditionHolds(
+                    schedule: schedule.specSchedule, event: event, targetState: target.state)
                 {
                     return try await cancel(schedule, ScheduleCancellation(reason: .cancelIf))
                 }

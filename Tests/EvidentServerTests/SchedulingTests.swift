@@ -19,6 +19,7 @@ struct SchedulingTests {
             contentsOf: TestServer.repository.appendingPathComponent("Examples/specs/abandoned-cart.json"),
             encoding: .utf8))
     static let spec = try! CompiledSpec(document)
+    static let actor = EntityReference(type: "customer", id: Fixture.customer)
 
     /// The abandoned-cart spec with `change` made to the `was_opened` event.
     static func spec(changingOpened change: (inout [String: JSON]) -> Void) -> JSON {
@@ -38,13 +39,13 @@ struct SchedulingTests {
     static func open(_ cart: String, _ data: JSON = [:]) -> WriteRequest {
         WriteRequest(
             aggregateType: "cart", aggregateID: cart, events: [.init(type: "was_opened", data: data)],
-            metadata: EventMetadata(actor: EntityReference(type: "customer", id: "c1")))
+            metadata: EventMetadata(actor: SchedulingTests.actor))
     }
 
     static func checkOut(_ cart: String) -> WriteRequest {
         WriteRequest(
             aggregateType: "cart", aggregateID: cart, events: [.init(type: "was_checked_out")],
-            metadata: EventMetadata(actor: EntityReference(type: "customer", id: "c1")))
+            metadata: EventMetadata(actor: SchedulingTests.actor))
     }
 
     /// The types of the events of `cart`.
@@ -60,7 +61,8 @@ struct SchedulingTests {
         try await server.test { client in
             let cart = Fixture.id()
             let opened = try await client.post(
-                "/cart/\(cart)/was_opened", ["data": [:], "metadata": ["actor": ["type": "customer", "id": "c1"]]])
+                "/cart/\(cart)/was_opened",
+                ["data": [:], "metadata": ["actor": ["type": "customer", "id": .string(SchedulingTests.actor.id)]]])
             #expect(opened.status == .created || opened.status == .ok, "\(opened.text)")
             let listed = try await client.get("/_schedules?aggregate=cart:\(cart)")
             #expect(listed.status == .ok)
@@ -83,7 +85,7 @@ struct SchedulingTests {
             #expect(try await Self.events(of: cart, engine) == ["was_opened", "was_abandoned"])
             let abandoned = try #require(try await engine.events(of: "cart", cart, limit: 10).last)
             #expect(abandoned.metadata.causationId == causeID)
-            #expect(abandoned.metadata.actor == EntityReference(type: "customer", id: "c1"))
+            #expect(abandoned.metadata.actor == SchedulingTests.actor)
             #expect(try await engine.state(of: "cart", cart).data["abandoned_count"] == 1)
             #expect(try await client.get("/_schedules?aggregate=cart:\(cart)")["schedules"] == [])
         }
@@ -129,7 +131,8 @@ struct SchedulingTests {
                     opened["implications"] = [
                         [
                             "schedule": [
-                                "after": 10, "emit": ["aggregate_type": "cart", "id": "$.id", "event_type": "was_abandoned"],
+                                "after": 10,
+                                "emit": ["aggregate_type": "cart", "id": "$.id", "event_type": "was_abandoned"],
                             ]
                         ]
                     ]
@@ -167,7 +170,10 @@ struct SchedulingTests {
             let head = try await server.server.store.headPosition()
             let refused = try await client.post(
                 "/cart/\(cart)/was_opened",
-                ["data": ["abandon_after": "later"], "metadata": ["actor": ["type": "customer", "id": "c1"]]])
+                [
+                    "data": ["abandon_after": "later"],
+                    "metadata": ["actor": ["type": "customer", "id": .string(SchedulingTests.actor.id)]],
+                ])
             #expect(refused.status == .unprocessableContent, "\(refused.text)")
             #expect(refused["error"]?.string?.contains("'after'") == true, "\(refused.text)")
             #expect(try await server.server.store.headPosition() == head)
@@ -200,7 +206,9 @@ struct SchedulingTests {
             let second = try await PostgresEventStore.connect(storeConfiguration)
             return (
                 [first, second].map { SpecEngine(store: $0, configuration: configuration) },
-                { await first.close(); await second.close() }
+                {
+                    await first.close(); await second.close()
+                }
             )
         }
     }

@@ -16,7 +16,7 @@ struct ScheduleProcessTests {
         let data = seconds.map { #"{"abandon_after": \#($0)}"# } ?? "{}"
         return try RawHTTP.request(
             port: port, method: "POST", path: "/cart/\(cart)/was_opened",
-            body: #"{"data": \#(data), "metadata": {"actor": {"type": "customer", "id": "c1"}}}"#)
+            body: #"{"data": \#(data), "metadata": \#(ServeLiveTests.actor)}"#)
     }
 
     static func eventTypes(_ cart: String, port: Int, after position: Int = 0) throws -> [String] {

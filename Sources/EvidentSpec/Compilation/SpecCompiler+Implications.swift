@@ -88,7 +88,8 @@ extension SpecCompiler {
         }
         let emit = arguments["emit"].flatMap { compileEmit($0, at: path.key("emit"), scope: scope) }
         guard let after, let emit else { return nil }
-        return CompiledSchedule(identity: identity, path: path.description, after: after, emit: emit, cancelIf: cancelIf)
+        return CompiledSchedule(
+            identity: identity, path: path.description, after: after, emit: emit, cancelIf: cancelIf)
     }
 
     /// Compiles an `emit`: `aggregate_type` and `event_type`, which the spec must declare, `id`, and `data`.

@@ -22,7 +22,8 @@ final class EventDefinition: Sendable {
 
     init(
         name: String, path: String, schema: JSONSchema, handler: [CompiledOp], requires: CompiledPredicate?,
-        implications: [CompiledImplication], schedules: [CompiledSchedule], personalData: PersonalDataRule?, variableCount: Int
+        implications: [CompiledImplication], schedules: [CompiledSchedule], personalData: PersonalDataRule?,
+        variableCount: Int
     ) {
         self.name = name
         self.path = path
