@@ -123,9 +123,21 @@ struct EventWriter: Sendable {
             let type = try spec.requireAggregateType(event.aggregateType)
             for planned in try type.schedules(of: event, stateAfter: stateAfter) {
                 let schedule = Schedule(planned, cause: event, causeID: id, now: now)
-                appends.append(
-                    StreamAppend(stream: schedule.stream, events: [schedule.scheduledEvent], expectedVersion: .exact(0))
-                )
+                var scheduled = schedule.scheduledEvent
+                // The personal values of the event to come, where the `scheduled` event holds its data, so that a
+                // store that encrypts them does so there too.
+                let later = SpecEvent(
+                    type: planned.eventType, data: planned.data, metadata: schedule.metadata,
+                    aggregateType: planned.aggregateType, aggregateID: planned.aggregateID, version: 1, timestamp: now)
+                scheduled.personalData = try spec.requireAggregateType(planned.aggregateType).personalData(of: later)
+                    .map { personal in
+                        PersonalData(
+                            subject: personal.subject,
+                            fields: personal.fields.map {
+                                PersonalField(path: ["data"] + $0.path, forgotten: $0.forgotten)
+                            })
+                    }
+                appends.append(StreamAppend(stream: schedule.stream, events: [scheduled], expectedVersion: .exact(0)))
             }
         }
         return appends

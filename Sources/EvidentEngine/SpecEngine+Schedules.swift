@@ -55,6 +55,7 @@ extension SpecEngine {
     /// other gets ``ScheduleOutcome/closedElsewhere``. An event the spec refuses cancels the schedule with the
     /// refusal. Errors of the store are thrown, and the schedule stays pending.
     public func fire(_ schedule: Schedule) async throws -> ScheduleOutcome {
+        try await receipts.refresh()
         let current = try await specs.current()
         let spec = current.spec
         guard spec.declaresSchedule(schedule.specSchedule) else {

@@ -133,7 +133,7 @@ public final class SpecEngine: Sendable {
     let specs: SpecStore
     let states: AggregateStates
     /// The receipts of forgettings, on this node or another: each drops the cached states it names.
-    private let receipts: SystemStreamFollower<Void>
+    let receipts: SystemStreamFollower<Void>
     let writer: EventWriter
     let logger: Logger
 

@@ -112,6 +112,38 @@ struct SchedulingTests {
         }
     }
 
+    @Test("an event the spec refuses when its time comes cancels the schedule with the refusal")
+    func refusedWhenDue() async throws {
+        // was_abandoned requires opened_at; this schedule gives no data.
+        let spec = try CompiledSpec(
+            Self.spec { opened in
+                opened["implications"] = [
+                    [
+                        "schedule": [
+                            "after": 1,
+                            "emit": ["aggregate_type": "cart", "id": "$.id", "event_type": "was_abandoned"],
+                        ]
+                    ]
+                ]
+            })
+        let clock = TestClock()
+        let server = try await TestServer(configuration: clock.configuration, spec: spec)
+        let engine = server.server.engine
+        try await server.test { _ in
+            let cart = Fixture.id()
+            try await engine.write(Self.open(cart))
+            clock.advance(1)
+            let outcome = try #require(try await Scheduler(engine: engine).fireDue().values.first)
+            guard case .cancelled(let cancellation) = outcome else {
+                Issue.record("not cancelled: \(outcome)")
+                return
+            }
+            #expect(cancellation.reason == .refused)
+            #expect(cancellation.error?.contains("schema") == true, "\(cancellation)")
+            #expect(try await Self.events(of: cart, engine) == ["was_opened"])
+        }
+    }
+
     @Test("a spec that no longer declares a schedule cancels it when it is stored", arguments: StoreKind.all)
     func specReplaced(_ store: StoreKind) async throws {
         let clock = TestClock()
