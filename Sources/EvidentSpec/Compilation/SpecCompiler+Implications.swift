@@ -75,11 +75,9 @@ extension SpecCompiler {
         else { return nil }
         let scope = VariableScope()
         let after = valueArgument(arguments, "after", at: path, scope: scope)
-        if let constant = after?.constant, !CompiledSchedule.isDelay(constant) {
+        if let constant = after?.constant, let problem = CompiledSchedule.delayProblem(constant) {
             report(
-                path.key("after"),
-                "'after' must be a number of seconds, 0 or more (at most \(CompiledSchedule.maximumDelay)), or a "
-                    + "reference to one such as \"$.data.delay\"; not \(constant.kindPhrase)")
+                path.key("after"), problem + "; a value such as \"$.data.delay\" may give it when the event is written")
         }
         let cancelIf = arguments["cancel_if"].map {
             CompiledPredicate(

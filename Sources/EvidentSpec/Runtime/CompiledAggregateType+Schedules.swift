@@ -16,11 +16,8 @@ extension CompiledAggregateType {
         for schedule in definition.schedules {
             do throws(EvaluationSignal) {
                 let after = try schedule.after.evaluate(state, &context)
-                guard CompiledSchedule.isDelay(after), let delay = after.number else {
-                    throw .failure(
-                        "'after' must give a number of seconds from 0 to \(CompiledSchedule.maximumDelay), got "
-                            + after.kindPhrase)
-                }
+                if let problem = CompiledSchedule.delayProblem(after) { throw .failure(problem) }
+                let delay = after.number ?? 0
                 let id = try impliedID(schedule.emit.id.evaluate(state, &context))
                 planned.append(
                     ScheduledImplication(

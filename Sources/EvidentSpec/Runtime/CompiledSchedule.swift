@@ -23,9 +23,11 @@ struct CompiledSchedule: Sendable {
     let emit: CompiledEmit
     let cancelIf: CompiledPredicate?
 
-    /// Whether `value` is a delay `after` accepts: a number of seconds from 0 to ``maximumDelay``.
-    static func isDelay(_ value: JSON) -> Bool {
-        guard let seconds = value.number else { return false }
-        return seconds >= 0 && seconds <= Double(maximumDelay)
+    /// Why `value` is not a delay `after` accepts (a number of seconds from 0 to ``maximumDelay``); nil when it is.
+    static func delayProblem(_ value: JSON) -> String? {
+        let expected = "'after' must give a number of seconds from 0 to \(maximumDelay) (about 100 years)"
+        guard let seconds = value.number else { return "\(expected), not \(value.kindPhrase)" }
+        guard seconds >= 0, seconds <= Double(maximumDelay) else { return "\(expected), not \(value)" }
+        return nil
     }
 }
