@@ -32,6 +32,25 @@ struct ScheduleProcessTests {
         }
     }
 
+    @Test("spec validate reports each bad schedule entry with its path")
+    func validate() throws {
+        let directory = try TemporaryDirectory(prefix: "evident-schedule-validate")
+        let bad = #"""
+            {"agent_types": ["customer"], "aggregate_types": {"cart": {"events": {
+              "was_opened": {"schema": {}, "handler": [], "implications": [
+                {"schedule": {"after": -3, "emit": {"aggregate_type": "cart", "id": "$.id", "event_type": "was_lost"}}}
+              ]}
+            }}}}
+            """#
+        try bad.write(toFile: directory.file("bad.json"), atomically: true, encoding: .utf8)
+        let result = try EvidentBinary.run(["spec", "validate", "bad.json"], in: directory.path)
+        #expect(result.status == 1)
+        let path = "aggregate_types.cart.events.was_opened.implications[0].schedule"
+        let lines = (result.output + result.error).split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("\(path).after: ") && $0.contains("not -3") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("\(path).emit.event_type: ") }, "\(lines)")
+    }
+
     @Test("a schedule pending at a SIGKILL is fired once after the restart, and never again")
     func survivesSigkill() throws {
         let directory = try TemporaryDirectory(prefix: "evident-schedule-kill")
