@@ -30,17 +30,27 @@ public actor Scheduler {
     }
 
     /// Fires every pending schedule that is due by the engine's clock, earliest first, and returns what each did,
-    /// by schedule id. A schedule whose target kept changing stays pending (``ScheduleOutcome/deferred``).
+    /// by schedule id. A schedule whose target kept changing stays pending (``ScheduleOutcome/deferred``), and so
+    /// does one that failed with an error of the store: the first such error is thrown once the others are done.
     @discardableResult
     public func fireDue() async throws -> [String: ScheduleOutcome] {
         try await follow()
         let now = engine.configuration.clock()
         var outcomes: [String: ScheduleOutcome] = [:]
+        // One schedule that cannot be fired now does not hold up the others: the first error is thrown after them.
+        var failure: (any Error)?
         for schedule in pending.values.filter({ $0.dueAt <= now }).sorted(by: { $0.dueAt < $1.dueAt }) {
-            let outcome = try await engine.fire(schedule)
-            outcomes[schedule.id] = outcome
-            if outcome != .deferred { pending[schedule.id] = nil }
+            do {
+                let outcome = try await engine.fire(schedule)
+                outcomes[schedule.id] = outcome
+                if outcome != .deferred { pending[schedule.id] = nil }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
         return outcomes
     }
 

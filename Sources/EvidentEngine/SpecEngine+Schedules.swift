@@ -53,7 +53,8 @@ extension SpecEngine {
     /// its own implications and schedules) together with the schedule's `fired` event, in one atomic append that
     /// expects the schedule stream to hold only its `scheduled` event: of two nodes firing it, one writes and the
     /// other gets ``ScheduleOutcome/closedElsewhere``. An event the spec refuses cancels the schedule with the
-    /// refusal. Errors of the store are thrown, and the schedule stays pending.
+    /// refusal, and so does one the store refuses (a stream at its length limit, the personal values of a forgotten
+    /// data subject). Other errors of the store are thrown, and the schedule stays pending.
     public func fire(_ schedule: Schedule) async throws -> ScheduleOutcome {
         try await receipts.refresh()
         let current = try await specs.current()
@@ -95,6 +96,8 @@ extension SpecEngine {
             } catch let error as EventStoreError where error.code == .idempotencyKeyConflict {
                 // Another node fired it after reading the target at another length.
                 return .closedElsewhere
+            } catch let error as EventStoreError where Self.refusals.contains(error.code) {
+                return try await cancel(schedule, ScheduleCancellation(reason: .refused, error: error.description))
             } catch let error as SpecError {
                 return try await cancel(schedule, ScheduleCancellation(reason: .refused, error: error.description))
             } catch let error as EngineError {
@@ -103,6 +106,10 @@ extension SpecEngine {
         }
         return .deferred
     }
+
+    /// The errors of the store that refuse the event itself, so that firing it again would fail again: a stream at
+    /// its length limit, personal values of a forgotten data subject.
+    private static let refusals: Set<EventStoreError.Code> = [.invalidArgument, .invalidStreamName, .streamTooLong]
 
     /// Closes a pending schedule with a `cancelled` event saying why.
     func cancel(_ schedule: Schedule, _ cancellation: ScheduleCancellation) async throws -> ScheduleOutcome {

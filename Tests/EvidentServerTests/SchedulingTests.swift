@@ -144,6 +144,71 @@ struct SchedulingTests {
         }
     }
 
+    @Test(
+        "the personal values of the event to come are encrypted in the scheduled event, and forgotten with it; the store refuses the event then, which cancels the schedule"
+    )
+    func personalData() async throws {
+        // The opened cart's email goes to the abandonment; both mark it x-personal (subject: the cart, $.key).
+        var document = Self.spec { opened in
+            opened["schema"] = ["type": "object", "properties": ["email": ["type": "string", "x-personal": true]]]
+            opened["implications"] = [
+                [
+                    "schedule": [
+                        "after": 60,
+                        "emit": [
+                            "aggregate_type": "cart", "id": "$.id", "event_type": "was_abandoned",
+                            "data": ["opened_at": "$.metadata.timestamp", "email": "$.data.email"],
+                        ],
+                    ]
+                ]
+            ]
+        }.object!
+        var types = document["aggregate_types"]!.object!
+        var cart = types["cart"]!.object!
+        var events = cart["events"]!.object!
+        events["was_abandoned"] = [
+            "schema": [
+                "type": "object",
+                "properties": [
+                    "opened_at": ["type": "integer"],
+                    "email": ["type": "string", "x-personal": true, "x-forgotten": "[forgotten]"],
+                ],
+            ],
+            "handler": ["set": ["target": "status", "value": "abandoned"]],
+        ]
+        cart["events"] = .object(events)
+        types["cart"] = .object(cart)
+        document["aggregate_types"] = .object(types)
+        let clock = TestClock()
+        let server = try await TestServer(configuration: clock.configuration, spec: try CompiledSpec(.object(document)))
+        let engine = server.server.engine
+        try await server.test { _ in
+            let cart = Fixture.id()
+            try await engine.write(Self.open(cart, ["email": "ada@example.com"]))
+            let privacy = try #require(engine.store as? PrivacyEventStore)
+            let stream = try #require(
+                try await privacy.base.streamListing().streams(inCategory: "$schedule", after: nil, limit: 10).first
+            ).stream
+            let raw = try await privacy.base.readStream(stream)
+            #expect(raw.first?.data["data"]?["email"] != "ada@example.com", "stored encrypted")
+            #expect(try await engine.store.readStream(stream).first?.data["data"]?["email"] == "ada@example.com")
+
+            // Forgotten before its time: the schedule reads the forgotten value, and the store refuses new
+            // personal data of the subject, so the schedule is cancelled with that refusal.
+            _ = try await engine.forget(subject: "cart:\(cart)", reason: nil)
+            #expect(try await engine.store.readStream(stream).first?.data["data"]?["email"] == "[forgotten]")
+            clock.advance(60)
+            let outcomes = try await Scheduler(engine: engine).fireDue()
+            guard case .cancelled(let cancellation)? = outcomes.values.first else {
+                Issue.record("not cancelled: \(outcomes)")
+                return
+            }
+            #expect(cancellation.reason == .refused)
+            #expect(cancellation.error?.contains("forgotten") == true, "\(cancellation)")
+            #expect(try await Self.events(of: cart, engine) == ["was_opened"])
+        }
+    }
+
     @Test("a spec that no longer declares a schedule cancels it when it is stored", arguments: StoreKind.all)
     func specReplaced(_ store: StoreKind) async throws {
         let clock = TestClock()
