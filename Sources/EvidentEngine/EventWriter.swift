@@ -4,22 +4,28 @@ import EvidentSpec
 import Foundation
 
 /// The write path: checks events against the spec (type, ids, actor, schema, `requires`, handlers), plans
-/// their implications, and appends everything in one atomic multi-stream append. It reads and writes only the
-/// primary store: a write must never decide on stale states.
+/// their implications, and appends everything in one atomic multi-stream append, with a `$schedule:<uuid>` stream
+/// for each schedule the events start. It reads and writes only the primary store: a write must never decide on
+/// stale states.
 struct EventWriter: Sendable {
     let store: any EventStore
     let states: AggregateStates
     let metrics: EngineMetrics
     let clock: @Sendable () -> Date
 
-    func write(_ request: WriteRequest, spec current: SpecVersion) async throws -> WriteOutcome {
+    /// Checks and appends `request`; `closing`, when given, is appended in the same atomic append (the `fired`
+    /// event of the schedule the request fires).
+    func write(_ request: WriteRequest, spec current: SpecVersion, closing: StreamAppend? = nil) async throws
+        -> WriteOutcome
+    {
         let idempotency = try request.idempotency()
         if let idempotency, let stored = try await store.idempotentAppend(forKey: idempotency.key) {
             guard stored.fingerprint == idempotency.fingerprint else {
                 throw EventStoreError.idempotencyKeyConflict(idempotency.key)
             }
             return WriteOutcome(
-                stream: stored.results[0].stream, result: stored.results[0], implied: Array(stored.results.dropFirst()))
+                stream: stored.results[0].stream, result: stored.results[0],
+                implied: stored.results.dropFirst().filter { !$0.stream.isSystem })
         }
         let spec = current.spec
         let hash = spec.contentHash
@@ -90,25 +96,60 @@ struct EventWriter: Sendable {
             }
         }
 
-        let appends = try makeAppends(
+        let made = try makeAppends(
             spec: spec, stream: stream, main: checked.map(\.event), implied: implied, concurrency: request.concurrency,
             mainLength: before.version)
+        let causes = checked.map { ($0.event, $0.stateAfter) } + implied.map { ($0.event, $0.stateAfter) }
+        var appends = made.appends
+        appends += try scheduleAppends(spec: spec, causes: causes, ids: made.ids, now: now)
+        if let closing { appends.append(closing) }
         let start = ContinuousClock.now
         let results = try await store.append(appends, idempotency: idempotency)
         metrics.appendLatency.recordNanoseconds(start.duration(to: .now).nanoseconds)
         if !results[0].isReplay {
             metrics.eventsAppended.increment(by: Int64(appends.reduce(0) { $0 + $1.events.count }))
         }
-        return WriteOutcome(stream: stream, result: results[0], implied: Array(results.dropFirst()))
+        return WriteOutcome(
+            stream: stream, result: results[0], implied: results.dropFirst().filter { !$0.stream.isSystem })
+    }
+
+    /// One append per schedule the written events start, each creating its `$schedule:<uuid>` stream. `causes`
+    /// are the events with the states after them, `ids` the ids they are written with.
+    private func scheduleAppends(spec: CompiledSpec, causes: [(SpecEvent, JSON)], ids: [UUID], now: Date) throws
+        -> [StreamAppend]
+    {
+        var appends: [StreamAppend] = []
+        for ((event, stateAfter), id) in zip(causes, ids) {
+            let type = try spec.requireAggregateType(event.aggregateType)
+            for planned in try type.schedules(of: event, stateAfter: stateAfter) {
+                let schedule = Schedule(planned, cause: event, causeID: id, now: now)
+                var scheduled = schedule.scheduledEvent
+                // The personal values of the event to come, where the `scheduled` event holds its data, so that a
+                // store that encrypts them does so there too.
+                let later = SpecEvent(
+                    type: planned.eventType, data: planned.data, metadata: schedule.metadata,
+                    aggregateType: planned.aggregateType, aggregateID: planned.aggregateID, version: 1, timestamp: now)
+                scheduled.personalData = try spec.requireAggregateType(planned.aggregateType).personalData(of: later)
+                    .map { personal in
+                        PersonalData(
+                            subject: personal.subject,
+                            fields: personal.fields.map {
+                                PersonalField(path: ["data"] + $0.path, forgotten: $0.forgotten)
+                            })
+                    }
+                appends.append(StreamAppend(stream: schedule.stream, events: [scheduled], expectedVersion: .exact(0)))
+            }
+        }
+        return appends
     }
 
     /// One append per stream: the request's stream first, then each implied stream with the length it had
-    /// when its state was read.
+    /// when its state was read; with the ids of the request's events and then of the implied ones.
     private func makeAppends(
         spec: CompiledSpec, stream: StreamName, main: [SpecEvent], implied: [PlannedEvent],
         concurrency: WriteRequest.Concurrency,
         mainLength: Int
-    ) throws -> [StreamAppend] {
+    ) throws -> (appends: [StreamAppend], ids: [UUID]) {
         let expected: ExpectedVersion =
             switch concurrency {
             case .automatic: .exact(mainLength)
@@ -121,10 +162,13 @@ struct EventWriter: Sendable {
                 personalData: try spec.requireAggregateType(event.aggregateType).personalData(of: event))
         }
         var appends = [StreamAppend(stream: stream, events: try main.map(newEvent), expectedVersion: expected)]
+        var ids = appends[0].events.map(\.id)
         var index: [StreamName: Int] = [stream: 0]
         for planned in implied {
             let event = planned.event
             let target = try StreamName(category: event.aggregateType, id: event.aggregateID)
+            let written = try newEvent(event)
+            ids.append(written.id)
             if let position = index[target] {
                 guard position > 0 else {
                     throw EngineError(
@@ -132,14 +176,14 @@ struct EventWriter: Sendable {
                         "An implication of this write targets the aggregate being written (\(target)); "
                             + "emit a separate event from its handler instead.")
                 }
-                appends[position].events.append(try newEvent(event))
+                appends[position].events.append(written)
             } else {
                 index[target] = appends.count
                 appends.append(
                     StreamAppend(
-                        stream: target, events: [try newEvent(event)], expectedVersion: .exact(event.version - 1)))
+                        stream: target, events: [written], expectedVersion: .exact(event.version - 1)))
             }
         }
-        return appends
+        return (appends, ids)
     }
 }

@@ -133,8 +133,8 @@ public final class SpecEngine: Sendable {
     let specs: SpecStore
     let states: AggregateStates
     /// The receipts of forgettings, on this node or another: each drops the cached states it names.
-    private let receipts: SystemStreamFollower<Void>
-    private let writer: EventWriter
+    let receipts: SystemStreamFollower<Void>
+    let writer: EventWriter
     let logger: Logger
 
     /// `readStore`: where reads go, `store` by default. `metrics`: where the engine's metrics go (appends, folds,
@@ -201,6 +201,7 @@ public final class SpecEngine: Sendable {
         }
         logger.debug(
             "Spec in force", metadata: ["version": "\(stored.version)", "hash": "\(stored.spec.contentHash)"])
+        await cancelUndeclaredSchedules(stored.spec)
         return SpecPut(
             hash: stored.spec.contentHash, version: stored.version, position: stored.position, warnings: spec.warnings)
     }

@@ -86,6 +86,7 @@ public struct EvidentServer: Sendable {
             addWhoamiRoute(&routes)
             addConsumerRoutes(&routes)
             addLogRoutes(&routes)
+            addScheduleRoutes(&routes)
             addAggregateReads(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }
         }

@@ -21,6 +21,7 @@ struct RouteScopeTests {
         "POST /_keys/{id}/rotate": .scope(.admin), "POST /_keys/{id}/schedule_revocation": .scope(.admin),
         "GET /_spec/versions": .scope(.read), "GET /_spec/versions/{version}": .scope(.read),
         "POST /_spec/rollback": .scope(.admin),
+        "GET /_schedules": .scope(.read),
     ]
 
     @Test("every route of the router was declared in a group with its scope, the one the matrix expects")

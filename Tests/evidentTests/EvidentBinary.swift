@@ -178,10 +178,14 @@ final class BackgroundEvident {
     let error: ProcessOutput
     let arguments: [String]
 
-    init(_ arguments: [String]) throws {
+    /// `environment` adds variables to the test's own.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         self.arguments = arguments
         process.executableURL = EvidentBinary.url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let outputPipe = Pipe()
         let errorPipe = Pipe()
         process.standardOutput = outputPipe

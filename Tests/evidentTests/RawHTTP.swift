@@ -94,16 +94,22 @@ final class ServerProcess {
 
     var process: Process { server.process }
 
-    convenience init(directory: TemporaryDirectory, spec: String?, extraArguments: [String] = []) throws {
-        try self.init(store: ["--db", directory.file("evident.sqlite")], spec: spec, extraArguments: extraArguments)
+    convenience init(
+        directory: TemporaryDirectory, spec: String?, extraArguments: [String] = [], environment: [String: String] = [:]
+    ) throws {
+        try self.init(
+            store: ["--db", directory.file("evident.sqlite")], spec: spec, extraArguments: extraArguments,
+            environment: environment)
     }
 
-    /// A server on the store that `store` names (`--db PATH`, `--store URL`).
-    init(store: [String], spec: String?, extraArguments: [String] = []) throws {
+    /// A server on the store that `store` names (`--db PATH`, `--store URL`), with `environment` added to the
+    /// test's own.
+    init(store: [String], spec: String?, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         // A request timeout no busy test machine reaches, unless the test sets its own.
         let timeout = extraArguments.contains("--request-timeout") ? [] : ["--request-timeout", "600"]
         server = try BackgroundEvident(
-            ["serve"] + store + ["--port", "0"] + (spec.map { ["--spec", $0] } ?? []) + timeout + extraArguments)
+            ["serve"] + store + ["--port", "0"] + (spec.map { ["--spec", $0] } ?? []) + timeout + extraArguments,
+            environment: environment)
         // The server logs its URL once it listens.
         let marker = "url=http://127.0.0.1:"
         let lines = try server.waitForLinesBlocking(on: \.error, "the line with its URL") {

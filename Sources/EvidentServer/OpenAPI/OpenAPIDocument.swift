@@ -219,6 +219,12 @@ enum OpenAPIDocument {
                     "The scope (and id) of the key the request carries", scope: "read", success: "200",
                     errors: ["401"])
             ],
+            "/_schedules": [
+                "get": operation(
+                    "The pending scheduled implications whose event goes to ?aggregate=TYPE:ID: id, due_at, target, "
+                        + "event_type, data, scheduled_by; paged by schedule id (?after=, ?limit=)", scope: "read",
+                    query: ["aggregate", "after", "limit"], success: "200", errors: ["400", "401", "403", "404", "422"])
+            ],
         ],
     ]
 

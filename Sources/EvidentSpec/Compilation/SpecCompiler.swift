@@ -251,8 +251,9 @@ struct SpecCompiler {
             )
         }
         var implications: [CompiledImplication] = []
+        var schedules: [CompiledSchedule] = []
         if let implicationsJSON = members["implications"] {
-            implications = compileImplications(implicationsJSON, at: path.key("implications"))
+            (implications, schedules) = compileImplications(implicationsJSON, at: path.key("implications"))
         }
         let personalData = members["schema"].flatMap { schemaJSON in
             compilePersonalData(
@@ -263,6 +264,7 @@ struct SpecCompiler {
         guard let schema else { return nil }
         return EventDefinition(
             name: name, path: path.description, schema: schema, handler: handler, requires: requires,
-            implications: implications, personalData: personalData, variableCount: variableCount)
+            implications: implications, schedules: schedules, personalData: personalData,
+            variableCount: variableCount)
     }
 }

@@ -226,19 +226,22 @@ public struct CompiledAggregateType: Sendable {
         _ implication: CompiledImplication, state: JSON, context: inout EvaluationContext
     ) throws(EvaluationSignal) -> ImpliedEvent? {
         if let condition = implication.condition, !(try condition(state, &context)) { return nil }
-        let idValue = try implication.id.evaluate(state, &context)
-        guard case .string(let rawID) = idValue else {
-            throw .failure("the implied event's 'id' must be a string, got \(idValue.kindPhrase)")
-        }
-        let id: String
-        do throws(SpecError) {
-            id = try Identifiers.normalize(rawID, singletons: rules.singletons)
-        } catch {
-            throw .failure("the implied event's id is malformed: \(error.message)")
-        }
+        let id = try impliedID(implication.id.evaluate(state, &context))
         return ImpliedEvent(
             aggregateType: implication.aggregateType, aggregateID: id, eventType: implication.eventType,
             data: try implication.data.evaluate(state, &context), specPath: implication.path)
+    }
+
+    /// The id an `emit` gives, normalized; fails when it is not a string or is malformed.
+    func impliedID(_ value: JSON) throws(EvaluationSignal) -> String {
+        guard case .string(let rawID) = value else {
+            throw .failure("the implied event's 'id' must be a string, got \(value.kindPhrase)")
+        }
+        do throws(SpecError) {
+            return try Identifiers.normalize(rawID, singletons: rules.singletons)
+        } catch {
+            throw .failure("the implied event's id is malformed: \(error.message)")
+        }
     }
 
     func definition(of eventType: String) throws(SpecError) -> EventDefinition {
@@ -296,7 +299,7 @@ public struct CompiledAggregateType: Sendable {
     }
 
     /// The refusal for a run that took more than ``SpecLimits/maximumHandlerSteps``; `run` names it.
-    private func outOfSteps(_ run: String, specPath: String) -> SpecError {
+    func outOfSteps(_ run: String, specPath: String) -> SpecError {
         SpecError(
             code: .handlerTooExpensive,
             message: "\(run) took more than \(limits.maximumHandlerSteps.grouped) steps (maximumHandlerSteps), "

@@ -1,4 +1,5 @@
-/// One event type of an aggregate type, compiled: its schema, handler, `requires` and `implications`.
+/// One event type of an aggregate type, compiled: its schema, handler, `requires` and `implications` (its
+/// schedules apart).
 ///
 /// A class, so looking one up per folded event costs one reference count, not a copy of every field.
 final class EventDefinition: Sendable {
@@ -9,6 +10,8 @@ final class EventDefinition: Sendable {
     let handler: [CompiledOp]
     let requires: CompiledPredicate?
     let implications: [CompiledImplication]
+    /// The `schedule` entries of its `implications`.
+    let schedules: [CompiledSchedule]
     /// Its personal values and their subject; nil when its schema marks none.
     let personalData: PersonalDataRule?
     /// The variable slots its evaluation context needs.
@@ -19,7 +22,8 @@ final class EventDefinition: Sendable {
 
     init(
         name: String, path: String, schema: JSONSchema, handler: [CompiledOp], requires: CompiledPredicate?,
-        implications: [CompiledImplication], personalData: PersonalDataRule?, variableCount: Int
+        implications: [CompiledImplication], schedules: [CompiledSchedule], personalData: PersonalDataRule?,
+        variableCount: Int
     ) {
         self.name = name
         self.path = path
@@ -27,6 +31,7 @@ final class EventDefinition: Sendable {
         self.handler = handler
         self.requires = requires
         self.implications = implications
+        self.schedules = schedules
         self.personalData = personalData
         self.variableCount = variableCount
         self.isAtomic = handler.count <= 1 && handler.allSatisfy(\.isAtomic)

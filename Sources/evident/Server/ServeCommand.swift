@@ -232,6 +232,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.corsOrigins = origins
+        // For process tests only: the clock runs this many seconds ahead, so a schedule falls due without waiting.
+        if let offset = environment["EVIDENT_TEST_CLOCK_OFFSET"], !offset.isEmpty {
+            guard let seconds = Double(offset), seconds.isFinite else {
+                throw ValidationError("EVIDENT_TEST_CLOCK_OFFSET must be a number of seconds; got '\(offset)'.")
+            }
+            configuration.clock = { Date().addingTimeInterval(seconds) }
+        }
         let maximumStreamLength = try number(
             maxStreamLength, "EVIDENT_MAX_STREAM_LENGTH", default: 10_000, range: 1...1_000_000_000)
 
@@ -290,6 +297,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let signingKey {
             running.append(CheckpointSigner(store: store.store, key: signingKey, logger: logger))
         }
+        running.append(SchedulerService(engine: server.engine))
         var services = ServiceGroupConfiguration(
             services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         services.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
