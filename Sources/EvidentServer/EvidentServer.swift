@@ -87,6 +87,7 @@ public struct EvidentServer: Sendable {
             addConsumerRoutes(&routes)
             addLogRoutes(&routes)
             addAggregateReads(&routes)
+            addProjectionReads(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }
         }
         routes.group(.scope(.write)) { routes in
@@ -97,6 +98,7 @@ public struct EvidentServer: Sendable {
             addSpecAdministration(&routes)
             addKeyRoutes(&routes)
             addAdministrationRoutes(&routes)
+            addProjectionAdministration(&routes)
         }
         return routes
     }
