@@ -29,7 +29,11 @@ final class ProjectionViews: Sendable {
     /// The view of `name` under `spec`: the one kept when neither the spec nor the deployments changed since it
     /// was made, else a new one (built on first use). Nil when no projection has that name.
     func view(_ name: String, spec: SpecVersion) async throws -> ProjectionView? {
-        let (definitions, version) = try await deployed.refresh()
+        var (definitions, version) = try await deployed.refresh()
+        if spec.spec.projections[name] == nil && definitions[name] == nil {
+            // Deployed on another node since the last refresh, perhaps.
+            (definitions, version) = try await deployed.refresh(force: true)
+        }
         let hash = spec.spec.contentHash
         if let kept = views.withLock({ $0[name] }), kept.specHash == hash, kept.deployedVersion == version {
             return kept.view

@@ -1,5 +1,5 @@
 public import Evident
-public import EvidentSpec
+import EvidentSpec
 
 /// A projection as `GET /_projections` lists it.
 public struct ProjectionSummary: Sendable {
@@ -61,6 +61,7 @@ extension SpecEngine {
         let result = try await store.append(
             [NewEvent(type: ProjectionViews.deployedType, data: ["name": .string(name), "definition": definition])],
             to: ProjectionViews.stream)
+        try await projectionViews.deployed.refresh(force: true)
         return result.lastPosition
     }
 
@@ -75,6 +76,7 @@ extension SpecEngine {
         }
         let result = try await store.append(
             [NewEvent(type: ProjectionViews.deletedType, data: ["name": .string(name)])], to: ProjectionViews.stream)
+        try await projectionViews.deployed.refresh(force: true)
         return result.lastPosition
     }
 

@@ -110,7 +110,7 @@ struct ProjectionTests {
             #expect(try await ids("where.status=closed") == [orders[1]])
             #expect(try await ids("where.total.gt=100") == [orders[3], orders[4]])
             #expect(try await ids("where.total.lte=50&where.status.ne=closed") == [orders[0]])
-            #expect(try await ids("where.customer_name=Bob") == [orders[4]])
+            #expect(try await ids("where.customer_name=Bob") == [orders[3], orders[4]])
             #expect(try await ids("where.tier=gold&limit=1").count == 1)
         }
     }

@@ -265,11 +265,12 @@ extension SpecCompiler {
         if let json = members["as"], let given = variableName(json, at: path.key("as")) { name = given }
         let (inner, slot) = bind(name, in: scope)
         let select = members["select"].map { compileSelect($0, at: path.key("select"), scope: inner) }
+        let conditionFields = fields
         return .dynamic { state, context throws(EvaluationSignal) in
             guard case .string(let idText) = try id.evaluate(state, &context),
                 let found = context.lookups.state(of: ProjectionSource(type: type, id: idText))
             else { return .null }
-            for (segments, value) in fields {
+            for (segments, value) in conditionFields {
                 let expected = try value.evaluate(state, &context)
                 var actual: JSON? = found
                 for segment in segments { actual = actual?.member(segment) }

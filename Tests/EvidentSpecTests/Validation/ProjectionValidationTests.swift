@@ -81,7 +81,7 @@ struct ProjectionValidationTests {
         #expect(throws: Never.self) {
             try spec.compileProjection(named: "names", ["for_each": "customer", "select": "@.name"])
         }
-        do {
+        do throws(SpecValidationError) {
             _ = try spec.compileProjection(named: "names", ["for_each": "customer", "select": ["x": "$.type"]])
             Issue.record("a projection that reads the event compiled")
         } catch {
