@@ -26,6 +26,9 @@ actor ProjectionView {
     private var rowsOfSource: [StreamName: Set<String>] = [:]
     /// The log position the rows reflect; nil until the view is built.
     private var applied: Int64?
+    /// A build under way: the head it follows the log from, and the last aggregate whose row it computed. A
+    /// build stopped by a request's deadline goes on from there at the next read.
+    private var building: (head: Int64, after: String?)?
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
@@ -68,20 +71,31 @@ actor ProjectionView {
     }
 
     /// Computes every row, from the aggregates listed, and starts following the log at the head before listing.
+    /// Between pages it stops when the request's deadline (`SpecLimits.deadline`) has passed: the next read
+    /// goes on where it stopped. (Rows computed after the head reflect newer states; following the log from the
+    /// head computes them again, to the same result.)
     private func build(_ engine: SpecEngine) async throws {
-        let head = try await engine.readStore.headPosition()
+        if building == nil { building = (try await engine.readStore.headPosition(), nil) }
         let listing = try engine.readStore.streamListing()
-        var after: String?
-        while true {
+        while let (head, after) = building {
+            if let deadline = SpecLimits.deadline, ContinuousClock.now >= deadline {
+                throw SpecError(
+                    code: .deadlineExceeded,
+                    message: "building projection '\(projection.name)' takes longer than the request may; it goes on "
+                        + "at the next read")
+            }
             let page = try await listing.streams(
                 inCategory: projection.forEach, after: after, limit: Self.pageSize)
             for summary in page where projection.hasRow(forID: summary.stream.id) {
                 try await recompute(summary.stream.id, engine: engine)
             }
-            guard page.count == Self.pageSize, let last = page.last else { break }
-            after = last.stream.id
+            guard page.count == Self.pageSize, let last = page.last else {
+                building = nil
+                applied = head
+                return
+            }
+            building = (head, last.stream.id)
         }
-        applied = head
     }
 
     /// Recomputes the rows that the events of `page` may change, each once.

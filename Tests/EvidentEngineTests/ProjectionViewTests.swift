@@ -72,4 +72,23 @@ struct ProjectionViewTests {
         #expect(
             try await engine.projectionRows("tagged", after: nil, limit: 10).rows.map(\.id) == [cart, "\(cart):2026"])
     }
+
+    @Test("a build stopped by a request's deadline goes on at the next read")
+    func buildPastDeadline() async throws {
+        let engine = SpecEngine(store: InMemoryEventStore())
+        try await engine.putSpec(
+            SpecEngineTests.shop { $0["projections"] = ["carts": ["for_each": "cart", "select": "@.status"]] })
+        let carts = (0..<3).map { _ in SpecEngineTests.id() }
+        for cart in carts {
+            try await engine.write(SpecEngineTests.write("cart", cart, "was_opened", ["customer_id": "c"]))
+        }
+        await #expect(throws: SpecError.self) {
+            try await SpecLimits.$deadline.withValue(.now) {
+                try await engine.projectionRows("carts", after: nil, limit: 10)
+            }
+        }
+        let rows = try await engine.projectionRows("carts", after: nil, limit: 10).rows
+        #expect(rows.map(\.id) == carts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(rows.allSatisfy { $0.data == "open" })
+    }
 }
