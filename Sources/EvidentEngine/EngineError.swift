@@ -23,6 +23,10 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         case specRefused
         /// No spec version has the number asked for.
         case specVersionNotFound
+        /// No projection has the name asked for, or it has no row with the id asked for.
+        case projectionNotFound
+        /// The spec in force declares the projection, so it cannot be deployed or deleted on its own.
+        case projectionDeclaredBySpec
     }
 
     public var code: Code

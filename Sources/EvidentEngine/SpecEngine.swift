@@ -136,6 +136,8 @@ public final class SpecEngine: Sendable {
     let receipts: SystemStreamFollower<Void>
     let writer: EventWriter
     let logger: Logger
+    /// The projections' definitions deployed apart from the spec, and their rows.
+    let projectionViews: ProjectionViews
 
     /// `readStore`: where reads go, `store` by default. `metrics`: where the engine's metrics go (appends, folds,
     /// the state cache); dropped by default.
@@ -162,6 +164,7 @@ public final class SpecEngine: Sendable {
             if let receipt = try? ForgettingReceipt(event: event) { states.drop(receipt.streams) }
         }
         writer = EventWriter(store: store, states: states, metrics: metrics, clock: configuration.clock)
+        projectionViews = ProjectionViews(store: store, interval: configuration.specRefreshInterval)
     }
 
     // MARK: The spec

@@ -88,6 +88,7 @@ public struct EvidentServer: Sendable {
             addLogRoutes(&routes)
             addScheduleRoutes(&routes)
             addAggregateReads(&routes)
+            addProjectionReads(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }
         }
         routes.group(.scope(.write)) { routes in
@@ -98,6 +99,7 @@ public struct EvidentServer: Sendable {
             addSpecAdministration(&routes)
             addKeyRoutes(&routes)
             addAdministrationRoutes(&routes)
+            addProjectionAdministration(&routes)
         }
         return routes
     }

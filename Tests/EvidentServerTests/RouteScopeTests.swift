@@ -22,6 +22,9 @@ struct RouteScopeTests {
         "GET /_spec/versions": .scope(.read), "GET /_spec/versions/{version}": .scope(.read),
         "POST /_spec/rollback": .scope(.admin),
         "GET /_schedules": .scope(.read),
+        "GET /_projections": .scope(.read), "GET /_projections/{name}": .scope(.read),
+        "GET /_projections/{name}/{id}": .scope(.read), "PUT /_projections/{name}": .scope(.admin),
+        "DELETE /_projections/{name}": .scope(.admin),
     ]
 
     @Test("every route of the router was declared in a group with its scope, the one the matrix expects")

@@ -58,6 +58,8 @@ extension APIError {
             case .aggregateNotFound: .notFound
             case .specChanged, .specRefused: .conflict
             case .specVersionNotFound: .notFound
+            case .projectionNotFound: .notFound
+            case .projectionDeclaredBySpec: .conflict
             case .privacyUnavailable: .notImplemented
             }
         self.init(status, error.message, details: details)

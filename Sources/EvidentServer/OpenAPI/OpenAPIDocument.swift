@@ -225,6 +225,40 @@ enum OpenAPIDocument {
                         + "event_type, data, scheduled_by; paged by schedule id (?after=, ?limit=)", scope: "read",
                     query: ["aggregate", "after", "limit"], success: "200", errors: ["400", "401", "403", "404", "422"])
             ],
+            "/_projections": [
+                "get": operation(
+                    "Every projection: those the spec declares and those deployed, with their definitions",
+                    scope: "read", success: "200", errors: ["401", "403", "503"])
+            ],
+            "/_projections/{name}": [
+                "get": operation(
+                    "A projection's rows in id order, in pages (?after= the next page's cursor, an id); filters "
+                        + "where.FIELD=VALUE and where.FIELD.OP=VALUE (OP: eq, ne, gt, gte, lt, lte) on the rows' data",
+                    scope: "read", parameters: ["name"], query: ["after", "limit"], token: .header, success: "200",
+                    errors: ["400", "401", "403", "404", "422", "503"]),
+                "put": operation(
+                    "Deploy a projection (the body is its definition) for every node; 409 when the spec declares one "
+                        + "of that name", scope: "admin", parameters: ["name"],
+                    body: [
+                        "type": "object", "required": ["for_each", "select"],
+                        "properties": [
+                            "name": ["type": "string"], "for_each": ["type": "string"],
+                            "include_substreams": ["type": "boolean"], "sources": ["type": "object"],
+                            "include": ["type": "array", "items": ["type": "string"]], "select": [:],
+                        ],
+                    ],
+                    success: "200", errors: ["400", "401", "403", "409", "413", "422", "503"], writes: true),
+                "delete": operation(
+                    "Delete a deployed projection (404 when none is deployed; 409 for one the spec declares)",
+                    scope: "admin", parameters: ["name"], success: "200",
+                    errors: ["401", "403", "404", "409", "503"], writes: true),
+            ],
+            "/_projections/{name}/{id}": [
+                "get": operation(
+                    "One row of a projection: its id and data (404 when there is no such projection or row)",
+                    scope: "read", parameters: ["name", "id"], token: .queryAndHeader, success: "200",
+                    errors: ["400", "401", "403", "404", "422", "503"])
+            ],
         ],
     ]
 

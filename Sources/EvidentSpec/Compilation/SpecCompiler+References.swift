@@ -37,6 +37,13 @@ extension SpecCompiler {
             report(path, "invalid reference '\(text)': write '@' for the state or '@.field' for a field of it")
             return nil
         }
+        if body.hasPrefix("$.") && !readsEvent {
+            report(
+                path,
+                "'\(text)' reads an event, and a projection reads none: use '@' (the row's aggregate), '$id', or a "
+                    + "source, include or '$lookup'")
+            return nil
+        }
         if body.hasPrefix("$.") {
             guard let (root, rest) = eventRoot(text, body.dropFirst(2), at: path) else { return nil }
             return make(root, rest)

@@ -19,9 +19,14 @@ struct SpecCompiler {
     var declaredEvents: [String: Set<String>] = [:]
     /// Whether event schemas assert `format` (`assert_formats`, true unless the spec turns it off).
     var assertFormats = true
+    /// Whether references may read the event (`$.…`): not in a projection, which reads states only.
+    var readsEvent = true
+    /// The projections compiled by ``compile(_:)``.
+    var projections: [String: CompiledProjection] = [:]
 
     static let topLevelKeys = [
         "aggregate_types", "agent_types", "target_types", "singletons", "modules", "assert_formats", "$comment",
+        "projections",
     ]
     static let eventKeys = ["schema", "handler", "requires", "implications", "data_subject", "$comment"]
 
@@ -108,6 +113,7 @@ struct SpecCompiler {
             report(typesPath, "'aggregate_types' must be an object of aggregate type names to their events")
         }
         checkModules(members["modules"], at: root.key("modules"))
+        projections = compileProjections(members["projections"], at: root.key("projections"), rules: rules)
         return (aggregates, rules)
     }
 

@@ -15,6 +15,8 @@ struct EvaluationContext {
     let maximumSteps: Int
     /// The steps taken since the run started.
     private var steps = 0
+    /// The aggregate states a projection row reads (``CompiledProjection``); empty for handlers.
+    var lookups = ProjectionLookups()
 
     init(event: SpecEvent, variableCount: Int, maximumSteps: Int) {
         self.event = event

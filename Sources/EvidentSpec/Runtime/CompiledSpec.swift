@@ -21,6 +21,8 @@ public struct CompiledSpec: Sendable {
     /// What may cost more than it should but does not make the spec invalid: patterns that may backtrack
     /// badly, each with the path of its `pattern` (see ``warnings(in:)``).
     public let warnings: [SpecProblem]
+    /// The projections the spec declares (`projections`), by name.
+    public let projections: [String: CompiledProjection]
     let rules: SpecRules
 
     /// The deepest chain of implications ``impliedEvents(of:stateAfter:maximumDepth:loadState:)`` follows
@@ -39,6 +41,7 @@ public struct CompiledSpec: Sendable {
         self.aggregateTypes = aggregates
         self.limits = limits
         self.warnings = compiler.warnings
+        self.projections = compiler.projections
         self.rules = rules
     }
 
