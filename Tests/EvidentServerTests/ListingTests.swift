@@ -84,7 +84,7 @@ struct ListingTests {
             try await open(carts[0], target: order)
             try await open(carts[1], target: other)
             try await open(carts[2], target: nil)
-            try await client.post(
+            let added = try await client.post(
                 "/cart/\(carts[2])/item_was_added",
                 Fixture.event(Fixture.item, ["target": ["type": "order", "id": .string(order)]]))
             let events = try #require(try await client.get("/_log?target=order:\(order)")["events"]?.array)
@@ -99,6 +99,15 @@ struct ListingTests {
             #expect(found.first { $0["id"]?.string == carts[2] }?["length"] == 2)
             #expect(try await client.get("/cart?target=order:\(Fixture.id())")["aggregates"] == [])
             #expect(try await client.get("/order?target=order:\(order)")["aggregates"] == [])
+            // The live feed filters the same way: only the two targeted events, up to the head.
+            let head = try #require(added["position"]?.integer)
+            let feed = try await client.get("/_log/stream?after=0&until=\(head)&target=order:\(order)")
+            #expect(feed.status == .ok)
+            #expect(
+                feed.text.split(separator: "\n").filter { $0.hasPrefix("event: ") } == [
+                    "event: was_opened", "event: item_was_added",
+                ])
+            #expect(try await client.get("/_log/stream?target=order").status == .badRequest)
         }
     }
 }

@@ -8,13 +8,13 @@ struct DocExamplesTests {
     static let pages = ["README.md", "docs/getting-started.md", "docs/http-api.md"]
 
     @Test("every shell example prints what the page shows", .timeLimit(.minutes(10)), arguments: pages)
-    func page(_ path: String) throws {
+    func page(_ path: String) async throws {
         let text = try String(
             contentsOf: DocSession.repository.appendingPathComponent(path), encoding: .utf8)
         let page = DocPage(path: path, text: text)
         for problem in page.problems { Issue.record("\(path), \(problem)") }
         #expect(!page.commands.isEmpty, "\(path) has no `$ ` commands")
-        let results = try DocSession.run(page)
+        let results = try await onThreadOfItsOwn { try DocSession.run(page) }
         for (command, result) in zip(page.commands, results) {
             let matched = DocPage.matches(expected: command.expected, actual: result.output)
             #expect(

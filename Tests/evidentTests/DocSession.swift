@@ -11,7 +11,7 @@ import Foundation
 /// the server enforces keys (a server sees keys written by another process within 250 ms; a reader's
 /// typing covers that, a script does not).
 struct DocSession {
-    struct Result {
+    struct Result: Sendable {
         var output: [String]
         var exitStatus: Int
         var httpStatus: Int?

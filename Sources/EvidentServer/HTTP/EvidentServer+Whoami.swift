@@ -11,7 +11,7 @@ extension EvidentServer {
             guard try await keys.hasKeys() else { return Response.ok(["scope": "admin", "open": true]) }
             // The group's middleware has checked the key already: it is there, known and at least `read`.
             guard let key = request.headers[.authorization].flatMap(Authorization.bearerToken),
-                let scope = try await keys.scope(of: key)
+                let scope = try await keys.scope(of: key, at: configuration.clock())
             else { throw APIError(.unauthorized, "The API key is unknown or revoked.") }
             var body: [String: JSON] = ["scope": .string(scope.rawValue), "open": false]
             let parts = key.split(separator: "_")

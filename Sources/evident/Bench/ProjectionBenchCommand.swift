@@ -73,7 +73,7 @@ struct ProjectionBenchCommand: AsyncParsableCommand {
     /// 1,000 customers, then the orders, in appends of 1,000 streams; the orders' ids.
     private func seed(_ store: SQLiteEventStore) async throws -> [String] {
         let customers = (0..<1_000).map { _ in UUID().uuidString.lowercased() }
-        try await store.append(
+        _ = try await store.append(
             customers.enumerated().map { index, id in
                 StreamAppend(
                     stream: try StreamName(category: "customer", id: id),
@@ -93,7 +93,7 @@ struct ProjectionBenchCommand: AsyncParsableCommand {
                             ])
                     ])
             }
-            try await store.append(appends, idempotency: nil)
+            _ = try await store.append(appends, idempotency: nil)
         }
         return ids
     }
