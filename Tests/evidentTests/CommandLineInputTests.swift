@@ -10,7 +10,7 @@ import Testing
 
 /// What `evident append` refuses before it stores anything: input that is not UTF-8, data over the size limit,
 /// and `--db` paths that cannot hold a database.
-@Suite("evident command-line input")
+@Suite("evident command-line input", .onBlockingThreads)
 struct CommandLineInputTests {
     /// Bytes that are not UTF-8 (written with printf, since `Process` passes only valid UTF-8), and what the
     /// one-line error must say. `$1` is the `evident` executable, `$2` the database.

@@ -2,7 +2,7 @@ import EvidentTesting
 import Foundation
 import Testing
 
-@Suite("evident command line")
+@Suite("evident command line", .onBlockingThreads)
 struct CommandLineTests {
     @Test("append, read, log and info work as the README shows")
     func readmeWalkthrough() throws {

@@ -3,7 +3,7 @@ import EvidentTesting
 import Foundation
 import Testing
 
-@Suite("evident copy", .enabled(if: PostgresTestServer.isEnabled))
+@Suite("evident copy", .onBlockingThreads, .enabled(if: PostgresTestServer.isEnabled))
 struct CopyCommandTests {
     @Test("copies a SQLite store into PostgreSQL and back; the copies print the same log and state")
     func copy() throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Kills real writer processes with SIGKILL at random points of their work and checks that nothing acknowledged is lost
 /// and nothing is half-written.
-@Suite("Crash safety", .serialized)
+@Suite("Crash safety", .onBlockingThreads, .serialized)
 struct CrashSafetyTests {
     struct Ack: Hashable {
         var stream: String

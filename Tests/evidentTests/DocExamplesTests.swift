@@ -3,7 +3,7 @@ import Testing
 
 /// Runs every shell example of the user-facing pages against a fresh server and compares what it prints with
 /// the page (the convention is in ``DocPage``), so that the pages cannot drift from what Evident does.
-@Suite("Doc examples")
+@Suite("Doc examples", .onBlockingThreads)
 struct DocExamplesTests {
     static let pages = ["README.md", "docs/getting-started.md", "docs/http-api.md"]
 
@@ -14,7 +14,7 @@ struct DocExamplesTests {
         let page = DocPage(path: path, text: text)
         for problem in page.problems { Issue.record("\(path), \(problem)") }
         #expect(!page.commands.isEmpty, "\(path) has no `$ ` commands")
-        let results = try await onThreadOfItsOwn { try DocSession.run(page) }
+        let results = try DocSession.run(page)
         for (command, result) in zip(page.commands, results) {
             let matched = DocPage.matches(expected: command.expected, actual: result.output)
             #expect(

@@ -5,7 +5,7 @@ import Testing
 
 /// The commands that run the database's spec through the engine, with no server: `spec put`, `spec get`,
 /// `append` (through the spec, or `--raw`), `state`, and `spec fold`.
-@Suite("evident commands that run the spec")
+@Suite("evident commands that run the spec", .onBlockingThreads)
 struct EngineCommandTests {
     static let cart = "7c0e5b9a-3f1d-4e2a-9b8c-5d6e7f801234"
     static let order = "3b9f6c1e-8a2d-4f5b-a7c9-0e1d2c3b4a59"

@@ -278,13 +278,3 @@ final class BackgroundEvident {
         if process.isRunning { kill() }
     }
 }
-
-/// Runs blocking work (a whole session of child processes, say) on a thread of its own and awaits it: a test that
-/// blocks on one of the cooperative pool's threads (two on a 2-core machine) stalls every other test of the
-/// process meanwhile, long enough for their connections to time out. Record issues after it returns, on the
-/// test's task.
-func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-    }
-}

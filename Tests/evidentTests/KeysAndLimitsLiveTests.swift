@@ -9,7 +9,7 @@ import Testing
 
 /// `evident keys` (names, rotation, scheduled revocation) and `evident serve`'s rate limits and CORS, against
 /// real processes.
-@Suite("keys, rate limits and CORS, live", .serialized)
+@Suite("keys, rate limits and CORS, live", .onBlockingThreads, .serialized)
 struct KeysAndLimitsLiveTests {
     @Test("evident keys: create --name, list, rotate, schedule-revocation")
     func keysCommand() throws {

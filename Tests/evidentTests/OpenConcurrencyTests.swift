@@ -6,7 +6,7 @@ import Testing
 
 /// Several `evident` processes creating one new database at the same moment: the check that the file is
 /// Evident's and the migrations must not see each other's half-done work.
-@Suite("opening one new database from many processes")
+@Suite("opening one new database from many processes", .onBlockingThreads)
 struct OpenConcurrencyTests {
     static let processes = 8
     static let rounds = 50

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The commands with `--store postgres://…`, through the built binary, against the test cluster.
-@Suite("evident commands on PostgreSQL", .enabled(if: PostgresTestServer.isEnabled))
+@Suite("evident commands on PostgreSQL", .onBlockingThreads, .enabled(if: PostgresTestServer.isEnabled))
 struct PostgresCommandTests {
     /// A URL of a fresh schema with a password in it (the test cluster accepts any), so that a test can check
     /// that the password is never printed.

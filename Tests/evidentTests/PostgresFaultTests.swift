@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// Faults under load, with real processes: PostgreSQL crashing and coming back, a node killed, a lock held.
-@Suite("PostgreSQL faults under load", .serialized, .enabled(if: PostgresTestServer.isEnabled))
+@Suite("PostgreSQL faults under load", .onBlockingThreads, .serialized, .enabled(if: PostgresTestServer.isEnabled))
 struct PostgresFaultTests {
     /// The nodes' request timeout, and how long a client waits for an answer: 3 times as long, a bound that
     /// only a hang reaches.

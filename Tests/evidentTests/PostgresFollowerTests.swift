@@ -5,7 +5,7 @@ import Testing
 
 /// Positions a reader can trust across processes: writers in several processes append to one PostgreSQL
 /// schema at once while another process follows the log.
-@Suite("following the log of several writing processes", .enabled(if: PostgresTestServer.isEnabled))
+@Suite("following the log of several writing processes", .onBlockingThreads, .enabled(if: PostgresTestServer.isEnabled))
 struct PostgresFollowerTests {
     static let processes = 3
     static let writersPerProcess = 2

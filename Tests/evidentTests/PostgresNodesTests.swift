@@ -5,7 +5,9 @@ import Testing
 
 /// Several `evident serve` processes on one PostgreSQL schema behave as one server: concurrency checks,
 /// idempotency keys, the spec, API keys and reads hold across them.
-@Suite("several evident serve nodes on one PostgreSQL schema", .serialized, .enabled(if: PostgresTestServer.isEnabled))
+@Suite(
+    "several evident serve nodes on one PostgreSQL schema", .onBlockingThreads, .serialized,
+    .enabled(if: PostgresTestServer.isEnabled))
 struct PostgresNodesTests {
     /// `count` nodes serving the shop spec on `url`, started one after the other (the first stores the spec).
     static func nodes(_ count: Int, url: String) throws -> [ServerProcess] {

@@ -3,7 +3,9 @@ import EvidentTesting
 import Foundation
 import Testing
 
-@Suite("serve --read-store: reads from a streaming replica", .enabled(if: PostgresTestServer.isEnabled))
+@Suite(
+    "serve --read-store: reads from a streaming replica", .onBlockingThreads, .enabled(if: PostgresTestServer.isEnabled)
+)
 struct PostgresReplicaServeTests {
     @Test("a read with the write's position as its token sees the write, through the replica")
     func readYourWrites() throws {

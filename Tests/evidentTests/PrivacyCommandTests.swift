@@ -5,7 +5,7 @@ import Testing
 
 /// Personal data through the real binary: a server with a master key, the database's files scanned for
 /// values in clear, forgetting over HTTP and with `evident forget`.
-@Suite("Personal data, live")
+@Suite("Personal data, live", .onBlockingThreads)
 struct PrivacyCommandTests {
     static let spec = """
         {"agent_types": ["user"], "aggregate_types": {"customer": {"events": {"was_registered": {

@@ -6,7 +6,7 @@ import Testing
 
 /// Kills a real projection runner process with SIGKILL mid-run, several times, and checks that after a
 /// restart its read model equals a rebuild from zero: no event applied twice, none skipped.
-@Suite("Projection crash safety", .serialized)
+@Suite("Projection crash safety", .onBlockingThreads, .serialized)
 struct ProjectionCrashTests {
     func worker(_ database: String, _ arguments: [String]) throws -> String {
         let result = try EvidentBinary.run(["projection-worker", "--db", database] + arguments)

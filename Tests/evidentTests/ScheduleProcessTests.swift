@@ -6,7 +6,7 @@ import Testing
 /// Scheduled implications in `evident serve` processes: durable across a SIGKILL, and fired once by one of
 /// several nodes on PostgreSQL. Time is not waited for: a schedule of 0 seconds is due at once, and
 /// `EVIDENT_TEST_CLOCK_OFFSET` starts a server with its clock hours ahead.
-@Suite("Scheduled implications in evident serve", .serialized)
+@Suite("Scheduled implications in evident serve", .onBlockingThreads, .serialized)
 struct ScheduleProcessTests {
     static let spec = URL(fileURLWithPath: ServeLiveTests.shopSpec).deletingLastPathComponent()
         .appendingPathComponent("abandoned-cart.json").path

@@ -14,7 +14,7 @@ import Testing
 
 /// The probes of the security review, each against a real `evident serve` process on loopback: who may call
 /// what, the limits on the work one request can cause, connection floods, and shutdown with work stuck.
-@Suite("security probes, live", .serialized)
+@Suite("security probes, live", .onBlockingThreads, .serialized)
 struct SecurityTests {
     // MARK: Authorization
 

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// `evident serve` as a real process, driven over HTTP on loopback.
-@Suite("evident serve, live", .serialized)
+@Suite("evident serve, live", .onBlockingThreads, .serialized)
 struct ServeLiveTests {
     static let shopSpec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Examples/specs/shop.json").path

@@ -6,7 +6,7 @@ import Testing
 @testable import evident
 
 /// `--store URL`, `--db PATH` and `EVIDENT_STORE`: which store a command opens, and the errors for bad ones.
-@Suite("store URLs")
+@Suite("store URLs", .onBlockingThreads)
 struct StoreURLTests {
     static let goodForm = "postgres://user:password@host:port/database"
 
