@@ -166,7 +166,7 @@ struct SpecChangeCheck {
                 }
                 guard let type = plan.new else {
                     if reportingEveryFailure, removedTypes.insert(category).inserted {
-                        report.failures.append(
+                        report.record(
                             .init(
                                 stream: event.stream, version: event.version,
                                 message: "the new spec has no aggregate type '\(category)'"))
@@ -189,7 +189,7 @@ struct SpecChangeCheck {
                 }
                 if let error = after.errors.dropFirst(before.new.errors.count).first {
                     if reportingEveryFailure {
-                        report.failures.append(
+                        report.record(
                             .init(stream: event.stream, version: error.version, message: error.error.description))
                     }
                     // A removed event type is counted as such; a fold that fails under the spec in force too (its

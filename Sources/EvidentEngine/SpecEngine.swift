@@ -96,11 +96,21 @@ public struct DryRun: Sendable {
     public var eventsChecked = 0
     /// Whether only the first ``EngineConfiguration/dryRunStreamLimit`` streams were folded.
     public var sampled = false
-    /// Every event the new spec cannot fold (on a dry run; a check before storing lists only ``problems``).
-    public var failures: [Failure] = []
+    /// The first ``failureLimit`` events the new spec cannot fold (on a dry run; a check before storing lists
+    /// only ``problems``), and how many there are in all.
+    public private(set) var failures: [Failure] = []
+    public private(set) var failureCount = 0
+    /// How many failures a dry run lists: the answer stays small when every stored event fails.
+    public static let failureLimit = 100
     /// What the new spec would break compared with the spec in force, by kind and event type: a spec with
     /// problems is refused unless forced.
     public var problems: [SpecChangeProblem] = []
+
+    /// Counts a failure, and lists it while fewer than ``failureLimit`` are.
+    mutating func record(_ failure: Failure) {
+        failureCount += 1
+        if failures.count < Self.failureLimit { failures.append(failure) }
+    }
 }
 
 /// Runs a spec over an event store: the one write path of the HTTP server, the CLI and Swift programs.
@@ -370,6 +380,7 @@ extension SpecPut {
             answer["streams_checked"] = .int(dryRun.streamsChecked)
             answer["events_checked"] = .int(dryRun.eventsChecked)
             answer["sampled"] = .bool(dryRun.sampled)
+            answer["failure_count"] = .int(dryRun.failureCount)
             answer["failures"] = .array(
                 dryRun.failures.map {
                     ["key": .string($0.stream.description), "version": .int($0.version), "error": .string($0.message)]

@@ -146,6 +146,22 @@ struct SpecEvolutionTests {
         #expect(try await shop.engine.currentSpec().version == 1)
     }
 
+    @Test("a dry run counts every failure and lists the first 100")
+    func dryRunFailureLimit() async throws {
+        let shop = try await Shop()
+        for _ in 0..<DryRun.failureLimit {
+            try await shop.engine.write(
+                SpecEngineTests.write(
+                    "cart", shop.carts[1], "item_was_added", ["sku": "b", "quantity": 1, "unit_price": 1]))
+        }
+        let put = try await shop.engine.putSpec(Self.appendingToTotal, dryRun: true)
+        let report = try #require(put.dryRun)
+        #expect(report.failureCount == DryRun.failureLimit + 1)
+        #expect(report.failures.count == DryRun.failureLimit)
+        #expect(put.json["failure_count"] == .int(DryRun.failureLimit + 1))
+        #expect(put.json["failures"]?.array?.count == DryRun.failureLimit)
+    }
+
     @Test("above the stream limit, folds are a sample and say so; removed types are still counted exactly")
     func sample() async throws {
         var configuration = EngineConfiguration()

@@ -60,7 +60,8 @@ struct SpecPutCommand: AsyncParsableCommand {
     /// would refuse it.
     static func print(_ report: DryRun, hash: String) {
         let sample = report.sampled ? " (a sample: the first \(report.streamsChecked) streams)" : ""
-        let outcome = report.failures.isEmpty ? "every event folds" : "\(report.failures.count) failures"
+        let listed = report.failures.count < report.failureCount ? " (the first \(report.failures.count) below)" : ""
+        let outcome = report.failureCount == 0 ? "every event folds" : "\(report.failureCount) failures\(listed)"
         Output.line(
             "dry run of sha256:\(hash), nothing stored: \(report.eventsChecked) events in \(report.streamsChecked) "
                 + "streams checked\(sample); \(outcome)")

@@ -218,7 +218,7 @@ function dryRunReport(answer) {
   if (!answer.failures.length) return [h('p', { class: refused.length ? 'bad' : 'ok', id: 'dry-run-ok', text: `No stored event fails to fold. ${summary}` }), ...refused];
   return [
     ...refused,
-    h('p', { class: 'bad', text: `${answer.failures.length} stored event(s) would no longer fold. ${summary}` }),
+    h('p', { class: 'bad', text: `${answer.failure_count} stored event(s) would no longer fold${answer.failure_count > answer.failures.length ? ` (the first ${answer.failures.length} are listed)` : ''}. ${summary}` }),
     h(
       'table',
       { class: 'table', id: 'dry-run-failures' },
