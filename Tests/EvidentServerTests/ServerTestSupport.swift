@@ -130,6 +130,8 @@ struct Client: Sendable {
         try await request(.get, uri, headers: headers)
     }
 
+    /// Posts `json`; a test that only needs the write done may ignore the answer.
+    @discardableResult
     func post(_ uri: String, _ json: JSON, headers: HTTPFields = [:]) async throws -> Answer {
         try await request(.post, uri, json: json, headers: headers)
     }
