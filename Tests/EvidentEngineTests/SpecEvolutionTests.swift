@@ -38,17 +38,7 @@ struct SpecEvolutionTests {
         _ base: JSON = SpecEngineTests.shop, changing type: String, _ event: String,
         _ change: (inout [String: JSON]?) -> Void
     ) -> JSON {
-        var spec = base["spec"]!.object!
-        var types = spec["aggregate_types"]!.object!
-        var aggregate = types[type]!.object!
-        var events = aggregate["events"]!.object!
-        var definition = events[event]?.object
-        change(&definition)
-        events[event] = definition.map(JSON.object)
-        aggregate["events"] = .object(events)
-        types[type] = .object(aggregate)
-        spec["aggregate_types"] = .object(types)
-        return ["spec": .object(spec)]
+        ["spec": base["spec"]!.changingEvent(event, of: type, change)]
     }
 
     /// The problems of a refused upload, or nil when it was stored.

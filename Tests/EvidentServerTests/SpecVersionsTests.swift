@@ -1,6 +1,7 @@
 import Evident
 import EvidentServer
 import EvidentSpec
+import EvidentTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,17 +16,7 @@ struct SpecVersionsTests {
         _ base: JSON = TestServer.shopSpec.document, changing type: String, _ event: String,
         _ change: (inout [String: JSON]?) -> Void
     ) -> JSON {
-        var spec = base.object!
-        var types = spec["aggregate_types"]!.object!
-        var aggregate = types[type]!.object!
-        var events = aggregate["events"]!.object!
-        var definition = events[event]?.object
-        change(&definition)
-        events[event] = definition.map(JSON.object)
-        aggregate["events"] = .object(events)
-        types[type] = .object(aggregate)
-        spec["aggregate_types"] = .object(types)
-        return .object(spec)
+        base.changingEvent(event, of: type, change)
     }
 
     /// Two carts, one with an item.

@@ -1,6 +1,6 @@
 public import Evident
 import Foundation
-public import Testing
+import Testing
 
 /// The contract every store that keeps snapshots must honour, run through a ``Repository``: loading with a
 /// snapshot gives exactly the state of a full replay, stale snapshots are ignored and replaced, and time
