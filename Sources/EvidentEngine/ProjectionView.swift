@@ -19,6 +19,9 @@ actor ProjectionView {
     static let maximumLookupRounds = 16
     /// How many events one read of the log asks for.
     static let pageSize = 1_000
+    /// How many rows are computed at once (a build's page, or the rows a page of the log changed): their states
+    /// are read concurrently.
+    static let rowsAtOnce = 8
 
     private var rows = ProjectionRows()
     /// The source streams each row read, and the rows that read each stream.
@@ -86,8 +89,9 @@ actor ProjectionView {
             }
             let page = try await listing.streams(
                 inCategory: projection.forEach, after: after, limit: Self.pageSize)
-            for summary in page where projection.hasRow(forID: summary.stream.id) {
-                try await recompute(summary.stream.id, engine: engine)
+            let ids = page.map(\.stream.id).filter(projection.hasRow(forID:))
+            for (id, evaluated) in zip(ids, try await evaluateConcurrently(ids, engine: engine)) {
+                record(id, evaluated)
             }
             guard page.count == Self.pageSize, let last = page.last else {
                 building = nil
@@ -116,11 +120,35 @@ actor ProjectionView {
             }
             affected.formUnion(rowsOfSource[stream] ?? [])
         }
-        for id in affected.sorted() { try await recompute(id, engine: engine) }
+        let ids = affected.sorted()
+        for (id, evaluated) in zip(ids, try await evaluateConcurrently(ids, engine: engine)) { record(id, evaluated) }
+    }
+
+    /// A row computed from the states (nil: the aggregate has none), and the streams it read.
+    private typealias Evaluated = (row: ProjectionRow?, sources: [StreamName])
+
+    /// The rows of `ids` computed from the current states, in their order, at most ``rowsAtOnce`` at once.
+    private nonisolated func evaluateConcurrently(_ ids: [String], engine: SpecEngine) async throws -> [Evaluated] {
+        try await withThrowingTaskGroup(of: (Int, Evaluated).self) { group in
+            var results = [Evaluated?](repeating: nil, count: ids.count)
+            var next = ids.startIndex
+            func start() {
+                guard next < ids.endIndex else { return }
+                let index = next
+                group.addTask { (index, try await self.evaluate(ids[index], engine: engine)) }
+                next += 1
+            }
+            for _ in 0..<Self.rowsAtOnce { start() }
+            while let (index, evaluated) = try await group.next() {
+                results[index] = evaluated
+                start()
+            }
+            return results.map { $0! }
+        }
     }
 
     /// Evaluates the row of `id` from the current states, reading the states it asks for until it has them all.
-    private func recompute(_ id: String, engine: SpecEngine) async throws {
+    private nonisolated func evaluate(_ id: String, engine: SpecEngine) async throws -> Evaluated {
         var states: [ProjectionSource: JSON?] = [:]
         var streams: [ProjectionSource: StreamName] = [:]
         for _ in 0..<Self.maximumLookupRounds {
@@ -132,20 +160,18 @@ actor ProjectionView {
                     streams[source] = stream
                 }
             case .row(let data, let sources):
-                record(id, data.map { ProjectionRow(id: id, data: $0) }, sources: sources.compactMap { streams[$0] })
-                return
+                return (data.map { ProjectionRow(id: id, data: $0) }, sources.compactMap { streams[$0] })
             case .failed(let message, let sources):
-                record(
-                    id, ProjectionRow(id: id, data: .null, error: message), sources: sources.compactMap { streams[$0] })
-                return
+                return (ProjectionRow(id: id, data: .null, error: message), sources.compactMap { streams[$0] })
             }
         }
         let message = "the row reads states through more than \(Self.maximumLookupRounds) nested lookups"
-        record(id, ProjectionRow(id: id, data: .null, error: message), sources: Array(streams.values))
+        return (ProjectionRow(id: id, data: .null, error: message), Array(streams.values))
     }
 
     /// Stores a row (removes it when nil) and the streams it read.
-    private func record(_ id: String, _ row: ProjectionRow?, sources: [StreamName]) {
+    private func record(_ id: String, _ evaluated: Evaluated) {
+        let (row, sources) = evaluated
         if let row { rows.set(row) } else { rows.remove(id) }
         let new = Set(sources)
         let old = sourcesOfRow[id] ?? []
