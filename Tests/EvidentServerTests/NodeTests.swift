@@ -1,6 +1,7 @@
 import Evident
 import EvidentPostgres
 import EvidentServer
+import HTTPTypes
 import EvidentTesting
 import Foundation
 import Hummingbird
@@ -39,8 +40,7 @@ struct NodeTests {
     }
 
     @Test(
-        "two nodes on one PostgreSQL schema list each other; one whose clock stops goes stale, a graceful stop "
-            + "removes its record, a day's silence prunes it",
+        "two nodes on one schema list each other; a stopped clock goes stale, a graceful stop or a day removes it",
         .enabled(if: PostgresTestServer.isEnabled))
     func twoNodesOnOneSchema() async throws {
         let url = try PostgresTestServer.freshURL(prefix: "nodes")

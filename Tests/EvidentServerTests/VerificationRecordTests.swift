@@ -2,6 +2,7 @@ import Evident
 import EvidentPostgres
 @testable import EvidentSQLite
 import EvidentServer
+import HTTPTypes
 import GRDB
 import Logging
 import PostgresNIO
@@ -10,8 +11,8 @@ import Testing
 @Suite("HTTP API: the record of chain verifications")
 struct VerificationRecordTests {
     @Test(
-        "each GET /_verify is recorded; GET /_audit/verifications lists them newest first; a read key reads them "
-            + "but cannot verify", arguments: StoreKind.all)
+        "each GET /_verify is recorded and listed newest first; a read key reads them but cannot verify",
+        arguments: StoreKind.all)
     func recordedNewestFirst(_ kind: StoreKind) async throws {
         let server = try await TestServer(kind)
         try await server.test { client in

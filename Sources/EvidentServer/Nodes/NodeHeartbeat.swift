@@ -1,5 +1,5 @@
 public import Evident
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 
