@@ -28,7 +28,7 @@ export async function render(main, _route, context) {
       card('Spec in force', specBox),
       card('Latest signed checkpoint', checkpoint),
       card('Chain verification', verification),
-      card('Nodes', nodes)
+      wide(card('Nodes', nodes))
     )
   );
 
@@ -66,6 +66,11 @@ export async function render(main, _route, context) {
   await tick();
   const timer = setInterval(tick, 1000);
   context.onLeave(() => clearInterval(timer));
+}
+
+function wide(section) {
+  section.classList.add('wide');
+  return section;
 }
 
 async function renderRecent(list, head, context) {
