@@ -119,6 +119,18 @@ struct PostgresSchema: Sendable {
                 CREATE INDEX events_target ON {s}.events (
                     (metadata::json -> 'target' ->> 'type'), (metadata::json -> 'target' ->> 'id'), position);
                 """),
+        Migration(
+            identifier: "v8: nodes, the server processes serving the schema",
+            // Times in Unix milliseconds, as everywhere else in the schema.
+            sql: """
+                CREATE TABLE {s}.nodes (
+                    id uuid PRIMARY KEY,
+                    address text NOT NULL,
+                    version text NOT NULL,
+                    started_at bigint NOT NULL,
+                    last_seen_at bigint NOT NULL
+                );
+                """),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).

@@ -18,6 +18,8 @@ public struct EvidentServer: Sendable {
     public let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// This server process as a node of those serving the store, for `GET /_nodes`.
+    public let node: ServerNode
     /// Streams per aggregate type, for `GET /_streams`.
     let streamCatalog = StreamCatalog()
     /// The counts of requests per minute, when ``ServerConfiguration/rateLimits`` sets a limit; one per server,
@@ -38,6 +40,7 @@ public struct EvidentServer: Sendable {
         self.logger = logger
         let metrics = ServerMetrics()
         self.metrics = metrics
+        node = ServerNode(startedAt: configuration.clock())
         var engine = EngineConfiguration()
         engine.specLimits = configuration.specLimits
         engine.stateCacheBytes = configuration.stateCacheBytes
@@ -89,6 +92,7 @@ public struct EvidentServer: Sendable {
             addScheduleRoutes(&routes)
             addAggregateReads(&routes)
             addProjectionReads(&routes)
+            addNodeRoutes(&routes)
             if configuration.benchmarkFloor { addFloorRoute(.get, &routes) }
         }
         routes.group(.scope(.write)) { routes in
@@ -131,7 +135,11 @@ public struct EvidentServer: Sendable {
                 configuration: HTTP1Channel.Configuration(additionalChannelHandlers: connections.handlers())),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: configuration.port), serverName: "evident"),
-            onServerRunning: { [host] channel in await onServerRunning(host, channel.localAddress?.port ?? 0) },
+            onServerRunning: { [host, node] channel in
+                let port = channel.localAddress?.port ?? 0
+                node.bound(to: ServerNode.address(host: channel.localAddress?.ipAddress ?? host, port: port))
+                await onServerRunning(host, port)
+            },
             logger: logger)
     }
 

@@ -298,6 +298,27 @@ def checks(run, server, admin, read):
 
     run.check("the overview shows the spec, the streams per type, the log head and the signed checkpoint", overview)
 
+    def nodes_and_verification():
+        # The admin is signed in (the check above): one node, this one, and no verification run yet.
+        address = server.url.removeprefix("http://")
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#nodes tbody tr")))
+        rows = driver.find_elements(By.CSS_SELECTOR, "#nodes tbody tr")
+        assert len(rows) == 1, [row.text for row in rows]
+        cells = [cell.text for cell in rows[0].find_elements(By.TAG_NAME, "td")]
+        assert cells[0] == f"{address} (this one)" and cells[4] == "alive", cells
+        run.wait_text("#verify-result", "Chain last verified: never.")
+        driver.find_element(By.ID, "verify").click()
+        shown = re.compile(r"Chain last verified: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(through position [0-9,]+, ok\)\.")
+        run.wait(lambda d: shown.fullmatch(d.find_element(By.ID, "verify-result").text))
+        status, answer = server.call("GET", "/_audit/verifications", key=admin)
+        assert status == 200 and len(answer["verifications"]) == 1 and answer["verifications"][0]["ok"], answer
+        run.open("")
+        run.wait(lambda d: shown.fullmatch(d.find_element(By.ID, "verify-result").text))
+        run.shoot("overview-verified")
+        run.expect_clean_log("overview after a verification")
+
+    run.check("the overview lists this node, and when the chain was last verified: never, then after a run", nodes_and_verification)
+
     def live_log():
         run.open("#/log")
         run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, ".vrow[data-position]")))

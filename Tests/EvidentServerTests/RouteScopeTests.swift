@@ -25,6 +25,7 @@ struct RouteScopeTests {
         "GET /_projections": .scope(.read), "GET /_projections/{name}": .scope(.read),
         "GET /_projections/{name}/{id}": .scope(.read), "PUT /_projections/{name}": .scope(.admin),
         "DELETE /_projections/{name}": .scope(.admin),
+        "GET /_nodes": .scope(.read), "GET /_audit/verifications": .scope(.read),
     ]
 
     @Test("every route of the router was declared in a group with its scope, the one the matrix expects")

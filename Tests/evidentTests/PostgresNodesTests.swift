@@ -170,6 +170,27 @@ struct PostgresNodesTests {
         #expect(try spec(on: nodes[2], key: admin) == 200)
     }
 
+    @Test("GET /_nodes on either of two nodes lists both, alive, each marking itself")
+    func nodesListEachOther() throws {
+        let nodes = try Self.nodes(2, url: try PostgresTestServer.freshURL(prefix: "nodes"))
+        let addresses = Set(nodes.map { "127.0.0.1:\($0.port)" })
+        for node in nodes {
+            // Each node records itself once it listens, at once but not before its port is known: the deadline
+            // only ends a failing run.
+            let deadline = Date().addingTimeInterval(60)
+            var listed: [JSON] = []
+            repeat {
+                let answer = try RawHTTP.request(port: node.port, method: "GET", path: "/_nodes")
+                #expect(answer.status == 200, "\(answer.body)")
+                listed = try JSON(parsing: answer.body)["nodes"]?.array ?? []
+            } while Set(listed.compactMap { $0["address"]?.string }) != addresses && Date() < deadline
+            #expect(Set(listed.compactMap { $0["address"]?.string }) == addresses, "\(listed)")
+            #expect(listed.allSatisfy { $0["alive"] == true }, "\(listed)")
+            let own = listed.filter { $0["self"] == true }
+            #expect(own.map { $0["address"]?.string } == ["127.0.0.1:\(node.port)"], "\(listed)")
+        }
+    }
+
     @Test("a read on one node after a write on another sees the write, with or without the consistency token")
     func readYourWritesAcrossNodes() throws {
         let nodes = try Self.nodes(3, url: try PostgresTestServer.freshURL(prefix: "nodes"))

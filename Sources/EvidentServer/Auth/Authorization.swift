@@ -58,6 +58,13 @@ struct Authorization: Sendable {
         "ip:" + (context.remoteAddress?.ipAddress ?? "unknown")
     }
 
+    /// The id of the API key `request` carries (`evk_<id>_<secret>`), if any; not checked here.
+    static func keyID(of request: Request) -> String? {
+        guard let key = request.headers[.authorization].flatMap(bearerToken) else { return nil }
+        let parts = key.split(separator: "_")
+        return parts.count == 3 && parts[0] == "evk" ? String(parts[1]) : nil
+    }
+
     /// The token of an `Authorization: Bearer <token>` header; the scheme name is case-insensitive (RFC 9110).
     static func bearerToken(_ header: String) -> String? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

@@ -29,7 +29,8 @@ extension EvidentServer {
         }
     }
 
-    /// `GET /_audit/head`: the latest signed head, for auditors to keep.
+    /// `GET /_audit/head`: the latest signed head, for auditors to keep. `GET /_audit/verifications?limit=N`: the
+    /// latest runs of `GET /_verify` (10, at most 100), newest first.
     func addAuditReads(_ routes: inout Routes.Group) {
         routes.on(.get, "/_audit/head") { _, _ in
             guard let checkpoint = try await CheckpointSigner.latest(in: engine.store) else {
@@ -37,16 +38,25 @@ extension EvidentServer {
             }
             return Response.ok(checkpoint.json.object ?? [:])
         }
+
+        routes.on(.get, "/_audit/verifications") { request, _ in
+            let limit = try request.integerQuery("limit", in: 1...100) ?? 10
+            return Response.ok(["verifications": .array(try await ChainVerification.latest(limit, in: engine.store))])
+        }
     }
 
-    /// Verification and forgetting.
+    /// Verification (each run recorded in `$audit:verifications`) and forgetting.
     func addAdministrationRoutes(_ routes: inout Routes.Group) {
         routes.on(.get, "/_verify") { request, _ in
             let from = try request.integerQuery("from", in: 1...Int.max) ?? 1
             guard let store = engine.store as? any VerifiableStore else {
                 throw APIError(.notImplemented, "This server's store keeps no hash chain.")
             }
-            switch try await LogVerifier.verify(store, after: Int64(from - 1)) {
+            let result = try await LogVerifier.verify(store, after: Int64(from - 1))
+            _ = try await ChainVerification.record(
+                ChainVerification.data(from: Int64(from), result: result, keyID: Authorization.keyID(of: request)),
+                in: engine.store)
+            switch result {
             case .success(let verified):
                 return Response.ok([
                     "verified": .int(verified.events), "head": .int(Int(verified.head)),

@@ -55,7 +55,7 @@ extension EvidentServer {
 
     /// The store as `type` (where consumers' checkpoints are kept): the store itself, or the one a privacy
     /// wrapper holds.
-    private func storeBeneath<Kind>(as type: Kind.Type) -> Kind? {
+    func storeBeneath<Kind>(as type: Kind.Type) -> Kind? {
         (engine.store as? Kind) ?? ((engine.store as? PrivacyEventStore)?.base as? Kind)
     }
 }

@@ -182,6 +182,18 @@ enum OpenAPIDocument {
                     "Check the log's hash chain from a position on: the events verified, or the first tampered one",
                     scope: "admin", query: ["from"], success: "200", errors: ["400", "401", "403"])
             ],
+            "/_audit/verifications": [
+                "get": operation(
+                    "The latest runs of /_verify, newest first: from, through, hash, events, ok (and tampered_at and "
+                        + "reason when not), the key that ran it, verified_at", scope: "read", query: ["limit"],
+                    success: "200", errors: ["400", "401", "403"])
+            ],
+            "/_nodes": [
+                "get": operation(
+                    "The server processes serving this store (on SQLite, this one): id, address, version, started_at, "
+                        + "last_seen_at, self and alive (seen within 30 s)", scope: "read", success: "200",
+                    errors: ["401", "403"])
+            ],
             "/_subjects/{id}": [
                 "get": operation(
                     "Whether a data subject has personal data stored, how much and where, or the receipt of their "

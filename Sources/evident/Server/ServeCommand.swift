@@ -298,6 +298,7 @@ struct ServeCommand: AsyncParsableCommand {
             running.append(CheckpointSigner(store: store.store, key: signingKey, logger: logger))
         }
         running.append(SchedulerService(engine: server.engine))
+        if let heartbeat = server.nodeHeartbeat(logger: logger) { running.append(heartbeat) }
         var services = ServiceGroupConfiguration(
             services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         services.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod

@@ -1,5 +1,5 @@
 // The overview: the rate of appends, the head of the log, streams per aggregate type, the spec in force, the
-// latest signed checkpoint and the last verification of the chain.
+// latest signed checkpoint, the last verification of the chain and the nodes serving the store.
 import { api, splitKey } from './api.js';
 import { h, card, empty, formatNumber, formatTime, lineChart, problem, fill } from './dom.js';
 
@@ -16,6 +16,7 @@ export async function render(main, _route, context) {
   const specBox = h('div', { id: 'spec-summary' });
   const checkpoint = h('div', { id: 'checkpoint' });
   const verification = h('div', { id: 'verification' });
+  const nodes = h('div', { id: 'nodes-summary' });
   main.append(
     h('h1', { text: 'Overview' }),
     h(
@@ -26,7 +27,8 @@ export async function render(main, _route, context) {
       card('Streams per aggregate type', streams),
       card('Spec in force', specBox),
       card('Latest signed checkpoint', checkpoint),
-      card('Chain verification', verification)
+      card('Chain verification', verification),
+      wide(card('Nodes', nodes))
     )
   );
 
@@ -36,8 +38,7 @@ export async function render(main, _route, context) {
     h('a', { href: '#/spec', text: 'Open the spec →' })
   );
   renderStreams(streams, catalog);
-  renderVerification(verification, context);
-  await renderCheckpoint(checkpoint, context);
+  await Promise.all([renderVerification(verification, context), renderNodes(nodes, context), renderCheckpoint(checkpoint, context)]);
 
   // The rate: the head position sampled every second (GET /_health needs no key and reads no events).
   const rates = [];
@@ -65,6 +66,11 @@ export async function render(main, _route, context) {
   await tick();
   const timer = setInterval(tick, 1000);
   context.onLeave(() => clearInterval(timer));
+}
+
+function wide(section) {
+  section.classList.add('wide');
+  return section;
 }
 
 async function renderRecent(list, head, context) {
@@ -142,13 +148,22 @@ async function renderCheckpoint(box, context) {
   }
 }
 
-const verifiedKey = 'evident.console.verified';
-
-function renderVerification(box, context) {
-  const stored = JSON.parse(sessionStorage.getItem(verifiedKey) || 'null');
-  const result = h('p', { id: 'verify-result', text: stored ? describe(stored) : 'Not verified from this console yet.' });
+// The latest run of GET /_verify, by anyone: the server records each in $audit:verifications.
+async function renderVerification(box, context) {
+  const result = h('p', { id: 'verify-result', text: 'Looking…' });
+  const show = async () => {
+    const answer = await api('/_audit/verifications?limit=1', { signal: context.signal });
+    result.textContent = describe(answer.verifications[0]);
+  };
+  try {
+    await show();
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    fill(box, problem(error));
+    return;
+  }
   if (!context.isAdmin) {
-    fill(box, result, h('p', { class: 'muted', text: 'Verifying the chain (GET /_verify) needs an admin key; `evident verify` does it on the server.' }));
+    fill(box, result, h('p', { class: 'muted', text: 'Verifying the chain (GET /_verify) needs an admin key; `evident verify` checks a copy without recording it.' }));
     return;
   }
   const button = h('button', {
@@ -159,10 +174,8 @@ function renderVerification(box, context) {
         button.disabled = true;
         result.textContent = 'Verifying…';
         try {
-          const answer = await api('/_verify', { signal: context.signal });
-          const record = { ...answer, at: Date.now() / 1000 };
-          sessionStorage.setItem(verifiedKey, JSON.stringify(record));
-          result.textContent = describe(record);
+          await api('/_verify', { signal: context.signal });
+          await show();
         } catch (error) {
           if (error.name !== 'AbortError') result.textContent = error.message;
         } finally {
@@ -174,7 +187,44 @@ function renderVerification(box, context) {
   fill(box, result, button, h('p', { class: 'muted', text: 'Reads the whole log: on a large store this takes a while.' }));
 }
 
-function describe(record) {
-  if (record.tampered !== undefined) return `Tampered at position ${record.tampered}: ${record.reason} (checked ${formatTime(record.at)}).`;
-  return `Verified ${formatNumber(record.verified)} events up to position ${formatNumber(record.head)} at ${formatTime(record.at)}.`;
+function describe(run) {
+  if (!run) return 'Chain last verified: never.';
+  const outcome = run.ok ? 'ok' : `TAMPERED at ${formatNumber(run.tampered_at)}: ${run.reason}`;
+  return `Chain last verified: ${formatTime(Date.parse(run.verified_at) / 1000)} (through position ${formatNumber(run.through)}, ${outcome}).`;
+}
+
+// The server processes serving the store: on PostgreSQL each records itself every 10 s; alive when seen within 30 s.
+async function renderNodes(box, context) {
+  try {
+    const { nodes } = await api('/_nodes', { signal: context.signal });
+    if (!nodes.length) {
+      fill(box, empty('No node has recorded itself yet.'));
+      return;
+    }
+    fill(box, 
+      h(
+        'table',
+        { class: 'table', id: 'nodes' },
+        h('thead', {}, h('tr', {}, h('th', { text: 'Address' }), h('th', { text: 'Version' }), h('th', { text: 'Started' }), h('th', { text: 'Last seen' }), h('th', { text: 'State' }))),
+        h(
+          'tbody',
+          {},
+          nodes.map((node) =>
+            h(
+              'tr',
+              { 'data-node': node.id, class: node.alive ? '' : 'muted' },
+              h('td', { class: 'mono', text: `${node.address || '—'}${node.self ? ' (this one)' : ''}` }),
+              h('td', { text: node.version }),
+              h('td', { text: formatTime(Date.parse(node.started_at) / 1000) }),
+              h('td', { text: formatTime(Date.parse(node.last_seen_at) / 1000) }),
+              h('td', { class: 'node-state', text: node.alive ? 'alive' : 'stale' })
+            )
+          )
+        )
+      )
+    );
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    fill(box, problem(error));
+  }
 }
