@@ -203,6 +203,7 @@ let package = Package(
             dependencies: [
                 "Evident", "EvidentSpec", "EvidentEngine", "EvidentServer", "EvidentSQLite", "EvidentPostgres",
                 "EvidentTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcomingFeatures
         ),

@@ -1,7 +1,7 @@
 public import Evident
 import Foundation
 import Synchronization
-public import Testing
+import Testing
 
 /// The contract of personal data on every store, through a ``PrivacyEventStore``: values sealed at rest,
 /// opened on read, forgotten for good with a receipt, and a key table that holds under concurrent writers.

@@ -1,6 +1,6 @@
 public import Evident
 import Foundation
-public import Testing
+import Testing
 
 /// The contract every ``EventStore`` must honour, written once and run against each store.
 ///

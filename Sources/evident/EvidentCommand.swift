@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evident
 import EvidentEngine
+import EvidentServer
 import EvidentSpec
 import Foundation
 
@@ -14,11 +15,13 @@ struct EvidentCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 failure, 3 version conflict (wrong expected version), 4 idempotency key \
             reused with other events, 64 invalid command line or an event the database's spec refuses.
             """,
+        version: ServerNode.evidentVersion,
         subcommands: [
             AppendCommand.self, ReadCommand.self, LogCommand.self, InfoCommand.self, StateCommand.self,
             SpecCommand.self,
             ServeCommand.self,
-            KeysCommand.self, ForgetCommand.self, VerifyCommand.self, AuditCommand.self, CopyCommand.self, BenchCommand.self, CrashWriterCommand.self,
+            KeysCommand.self, ForgetCommand.self, VerifyCommand.self, AuditCommand.self, CopyCommand.self,
+            BenchCommand.self, CrashWriterCommand.self,
             ProjectionWorkerCommand.self,
         ])
 

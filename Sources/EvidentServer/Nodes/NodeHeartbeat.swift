@@ -41,6 +41,8 @@ public struct NodeHeartbeat: Service {
             repeat {
                 do {
                     try await beat()
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.warning("Could not record this node", metadata: ["error": "\(error)"])
                 }
