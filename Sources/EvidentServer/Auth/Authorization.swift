@@ -58,6 +58,12 @@ struct Authorization: Sendable {
         "ip:" + (context.remoteAddress?.ipAddress ?? "unknown")
     }
 
+    /// The id of an API key (`evk_<id>_<secret>`); nil when `token` is not shaped as one.
+    static func keyId(ofToken token: String) -> String? {
+        let parts = token.split(separator: "_")
+        return parts.count == 3 && parts[0] == "evk" ? String(parts[1]) : nil
+    }
+
     /// The token of an `Authorization: Bearer <token>` header; the scheme name is case-insensitive (RFC 9110).
     static func bearerToken(_ header: String) -> String? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

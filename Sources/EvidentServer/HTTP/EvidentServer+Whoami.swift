@@ -14,8 +14,7 @@ extension EvidentServer {
                 let scope = try await keys.scope(of: key, at: configuration.clock())
             else { throw APIError(.unauthorized, "The API key is unknown or revoked.") }
             var body: [String: JSON] = ["scope": .string(scope.rawValue), "open": false]
-            let parts = key.split(separator: "_")
-            if parts.count == 3, parts[0] == "evk" { body["key_id"] = .string(String(parts[1])) }
+            if let id = Authorization.keyId(ofToken: key) { body["key_id"] = .string(id) }
             return Response.ok(body)
         }
     }
