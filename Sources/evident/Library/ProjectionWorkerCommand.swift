@@ -22,9 +22,7 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
     @Option(help: "Events per transaction.")
     var pageSize = 20
 
-    @Flag(
-        help: "Stop once the projection has reached the log's head (and honoured a pending replay request) instead "
-            + "of following it.")
+    @Flag(help: "Stop once the projection has reached the log's head (and honoured a replay request) instead.")
     var untilCaughtUp = false
 
     @Option(help: "Fail on the event at this log position every time, so that it is parked.")
