@@ -152,6 +152,7 @@ export async function render(main, _route, context) {
             if (error.name === 'AbortError') return;
             replayErrors.set(name, error);
           }
+          shown.delete(name); // redraw even when the answer is the same as before (the same error again)
           await tick().catch(() => {});
         },
       },
