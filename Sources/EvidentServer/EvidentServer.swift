@@ -104,6 +104,7 @@ public struct EvidentServer: Sendable {
             addKeyRoutes(&routes)
             addAdministrationRoutes(&routes)
             addProjectionAdministration(&routes)
+            addConsumerAdministration(&routes)
         }
         return routes
     }

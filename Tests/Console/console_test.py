@@ -518,6 +518,36 @@ def checks(run, server, admin, read):
     run.check("the consumers page shows the signer, the store's projections and a watched name, with position and lag",
               consumers)
 
+    def replay():
+        # A real projection that fails on the event at position 1, so that it parks it.
+        worker = [server.binary, "projection-worker", "--db", server.database, "--name", "console_parked",
+                  "--until-caught-up"]
+        subprocess.run(worker + ["--fail-at", "1"], check=True, timeout=120, stdout=subprocess.DEVNULL)
+        _, status = server.call("GET", "/_consumers/console_parked", key=admin)
+        assert [event["position"] for event in status["parked"]] == [1] and status["replay"] is None, status
+        run.open("#/consumers")
+        card = "[data-consumer='console_parked']"
+        run.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, f"{card} [data-replay]:not([data-replay-position])")))
+        # Asked from the keyboard; pending until the consumer's runner runs.
+        button = run.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, f"{card} [data-replay-position='1']")))
+        button.send_keys(Keys.ENTER)
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, f"{card} [data-replay-status='pending']")))
+        _, status = server.call("GET", "/_consumers/console_parked", key=admin)
+        assert status["replay"]["status"] == "pending" and status["replay"]["positions"] == [1], status
+        # The runner (healed: no --fail-at) honours the request once it is caught up; the page shows the result.
+        subprocess.run(worker, check=True, timeout=120, stdout=subprocess.DEVNULL)
+        done = run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, f"{card} [data-replay-status='completed']")))
+        assert done.text.endswith("completed. Replayed: 1. Still parked: none."), done.text
+        run.wait_text(f"{card} .consumer-parked p.muted", "No parked events.")
+        run.shoot("consumers-replay")
+        run.expect_clean_log("consumers replay")
+        # Another one stays parked, for the read key's check.
+        subprocess.run([server.binary, "projection-worker", "--db", server.database, "--name", "console_still",
+                        "--until-caught-up", "--fail-at", "1"], check=True, timeout=120, stdout=subprocess.DEVNULL)
+
+    run.check("with an admin key, Replay asks a consumer's runner to replay a parked event; pending, then the result",
+              replay)
+
     def keys():
         run.open("#/keys")
         run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#key-list tr[data-key-id]")))
@@ -582,6 +612,7 @@ def checks(run, server, admin, read):
 
     changing = "#dry-run, #store-spec, #confirm-store, #create-key, [data-revoke], #verify, button.danger"
     changing += ", [data-rotate], #new-key-name"
+    changing += ", [data-replay]"
 
     def read_only():
         driver.find_element(By.ID, "forget-key").click()
@@ -597,6 +628,12 @@ def checks(run, server, admin, read):
             found = driver.find_elements(By.CSS_SELECTOR, changing)
             assert not found, f"{page}: a read key sees {[element.get_attribute('id') for element in found]}"
             run.expect_clean_log(f"read key {page}")
+        # A consumer with a parked event: no Replay button for a read key.
+        run.open("#/consumers")
+        run.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-consumer='console_still'] table.parked")))
+        assert not driver.find_elements(By.CSS_SELECTOR, "[data-replay]"), "a read key sees a Replay button"
+        status, _ = server.call("POST", "/_consumers/console_still/replay", key=read)
+        assert status == 403, status
         run.open("#/spec")
         run.wait(EC.presence_of_element_located((By.ID, "spec-read-only")))
         run.shoot("spec-read-key")

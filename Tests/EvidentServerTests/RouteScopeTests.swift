@@ -18,6 +18,7 @@ struct RouteScopeTests {
         "DELETE /_subjects/{id}": .scope(.admin), "GET /_audit/head": .scope(.read), "GET /_verify": .scope(.admin),
         "GET /_streams": .scope(.read), "GET /_whoami": .scope(.read), "GET /_consumers/{name}": .scope(.read),
         "GET /_consumers": .scope(.read),
+        "POST /_consumers/{name}/replay": .scope(.admin),
         "POST /_keys/{id}/rotate": .scope(.admin), "POST /_keys/{id}/schedule_revocation": .scope(.admin),
         "GET /_spec/versions": .scope(.read), "GET /_spec/versions/{version}": .scope(.read),
         "POST /_spec/rollback": .scope(.admin),

@@ -35,6 +35,14 @@ extension Response {
 extension Request {
     /// The body as JSON, at most `limit` bytes; 413 past it, 400 when it is not JSON.
     mutating func jsonBody(limit: Int) async throws -> JSON {
+        guard let body = try await optionalJSONBody(limit: limit) else {
+            throw APIError(.badRequest, "The request body is empty; send JSON.")
+        }
+        return body
+    }
+
+    /// The body as JSON, or nil when it is empty; at most `limit` bytes, 413 past it, 400 when it is not JSON.
+    mutating func optionalJSONBody(limit: Int) async throws -> JSON? {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: limit)
@@ -44,7 +52,7 @@ extension Request {
             // The connection ended or broke before the body was complete (fewer bytes than Content-Length).
             throw APIError(.badRequest, "The request body ended before all of it arrived; send it whole.")
         }
-        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "The request body is empty; send JSON.") }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try buffer.withUnsafeReadableBytes { try JSON(parsing: $0) }
         } catch let error as JSONParseError {

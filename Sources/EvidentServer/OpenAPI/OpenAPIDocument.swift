@@ -226,6 +226,14 @@ enum OpenAPIDocument {
                     "Where a catch-up consumer stands: its checkpoint, the log head, its lag and its parked events",
                     scope: "read", parameters: ["name"], success: "200", errors: ["400", "401", "403", "501"])
             ],
+            "/_consumers/{name}/replay": [
+                "post": operation(
+                    "Ask the consumer's runner to replay its parked events: all, or those of an optional body "
+                        + "{\"positions\": [POSITION, ...]}; records a replay_requested event in $replay:NAME and "
+                        + "answers 202 pending (GET /_consumers/{name} shows when it completes); 409 when nothing is "
+                        + "parked, 422 when a position is not parked", scope: "admin", parameters: ["name"],
+                    success: "202", errors: ["400", "401", "403", "409", "413", "422", "501"], writes: true)
+            ],
             "/_whoami": [
                 "get": operation(
                     "The scope (and id) of the key the request carries", scope: "read", success: "200",

@@ -40,6 +40,9 @@ public enum ProjectionRunnerContract {
             name: "an event that keeps failing is parked with its error; the projection moves on; replay after a fix",
             body: parkedAndReplayed),
         Case(
+            name: "a replay request in the log is honoured once, by run() or replayRequested(), even when runners race",
+            body: replayRequested),
+        Case(
             name: "waitUntil returns once a running projection passes a position, and times out otherwise",
             body: waitUntil),
         Case(name: "a reactor gets every event at least once, with its id, and is never rebuilt", body: reactor),
@@ -123,6 +126,55 @@ public enum ProjectionRunnerContract {
         #expect(try await runner.replayParked().isEmpty)
         #expect(projection.applied == [1, 2, 4, 5, 6, 3])
         #expect(try await runner.parkedEvents().isEmpty)
+    }
+
+    static func replayRequested(_ factory: Factory) async throws {
+        let subject = try await factory()
+        let store = subject.store
+        try await seed(store, count: 5)
+        let projection = CountingProjection(failing: [2, 3])
+        let runner = makeRunner(subject, projection)
+        try await runner.catchUp()
+        #expect(try await runner.parkedEvents().map(\.position) == [2, 3])
+        #expect(try await runner.replayRequested() == nil, "no request yet")
+
+        // Still failing: recorded as still parked.
+        let first = try await ReplayRequest(consumer: runner.name, positions: [3], requestedBy: "k1").append(to: store)
+        #expect(first.stream == ReplayRequest.stream(of: "counts") && first.stream.isSystem)
+        #expect(
+            try await runner.replayRequested()
+                == ReplayCompletion(request: first.streamLength, replayed: [], stillParked: [3]))
+        #expect(try await runner.replayRequested() == nil, "done once")
+
+        // Two runners of the same consumer race: both may replay, only one records the completion.
+        projection.heal()
+        let second = try await ReplayRequest(consumer: runner.name, positions: [3]).append(to: store)
+        let rival = makeRunner(subject, projection)
+        async let mine = runner.replayRequested()
+        async let theirs = rival.replayRequested()
+        let completions = [try await mine, try await theirs].compactMap { $0 }
+        #expect(completions.count == 1 && completions.first?.request == second.streamLength)
+        #expect(try await store.readStream(second.stream).count == second.streamLength + 1, "one completion")
+        #expect(projection.applied.contains(3))
+        #expect(try await runner.parkedEvents().map(\.position) == [2])
+
+        // A running runner honours a request for every parked event when it is caught up.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run() }
+            let third = try await ReplayRequest(consumer: runner.name).append(to: store)
+            let deadline = ContinuousClock.now + .seconds(10)
+            var state = try await ReplayState.latest(of: runner.name, in: store)
+            while state?.completion == nil, ContinuousClock.now < deadline {
+                try await store.waitForAppends(after: try await store.headPosition(), timeout: .milliseconds(100))
+                state = try await ReplayState.latest(of: runner.name, in: store)
+            }
+            #expect(state?.requestEvent.version == third.streamLength && state?.request.positions == nil)
+            #expect(state?.completion == ReplayCompletion(request: third.streamLength, replayed: [2], stillParked: []))
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        #expect(try await runner.parkedEvents().isEmpty)
+        #expect(projection.applied.contains(2))
     }
 
     static func waitUntil(_ factory: Factory) async throws {

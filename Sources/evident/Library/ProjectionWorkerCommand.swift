@@ -22,8 +22,11 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
     @Option(help: "Events per transaction.")
     var pageSize = 20
 
-    @Flag(help: "Stop once the projection has reached the log's head instead of following it.")
+    @Flag(help: "Stop once the projection has reached the log's head (and honoured a replay request) instead.")
     var untilCaughtUp = false
+
+    @Option(help: "Fail on the event at this log position every time, so that it is parked.")
+    var failAt: Int64?
 
     @Flag(help: "Empty the read model and project the whole log again, then exit.")
     var rebuild = false
@@ -60,7 +63,7 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
             }
             return
         }
-        let projection = CrashTotals(name: name)
+        let projection = CrashTotals(name: name, failAt: failAt)
         var configuration = ProjectionRunnerConfiguration()
         configuration.pageSize = pageSize
         configuration.pollInterval = .milliseconds(50)
@@ -78,6 +81,7 @@ struct ProjectionWorkerCommand: AsyncParsableCommand {
             try await runner.rebuild()
         } else if untilCaughtUp {
             try await runner.catchUp()
+            try await runner.replayRequested()
         } else {
             try await runner.run()
         }
@@ -115,6 +119,13 @@ struct ProgressReporting: CatchUpConsumer {
 /// inserted into a table whose primary key refuses a second application of the same event.
 struct CrashTotals: SQLiteProjection {
     let name: String
+    /// The position of an event it always fails on, if any.
+    var failAt: Int64?
+
+    struct Failure: Error, CustomStringConvertible {
+        var position: Int64
+        var description: String { "projection-worker was told to fail at position \(position)" }
+    }
 
     func prepare(_ db: Database) throws {
         try db.execute(
@@ -127,6 +138,7 @@ struct CrashTotals: SQLiteProjection {
     }
 
     func apply(_ event: RecordedEvent, in db: Database) throws {
+        if event.position == failAt { throw Failure(position: event.position) }
         try db.execute(sql: "INSERT INTO \(name)_positions (position) VALUES (?)", arguments: [event.position])
         try db.execute(
             sql: """

@@ -2,7 +2,7 @@ public import Foundation
 
 /// An event a projection or reactor failed on after every retry, set aside (dead-lettered) so it could move
 /// on. List parked events with ``ProjectionRunner/parkedEvents()`` and replay them after a fix with
-/// ``ProjectionRunner/replayParked()``.
+/// ``ProjectionRunner/replayParked(positions:)``.
 public struct ParkedEvent: Sendable, Hashable {
     /// The projection or reactor that failed.
     public var consumer: String

@@ -50,9 +50,17 @@ public final class ProjectionRunner: Sendable {
         try beginRun()
         defer { isRunning.withLock { $0 = false } }
         logger.info("Projection runner started")
+        let clock = ContinuousClock()
+        var lastReplayCheck: ContinuousClock.Instant?
         while !Task.isCancelled {
             do {
-                if try await step() == nil {
+                let reached = try await step()
+                // Replay requests are looked for when caught up, and at least once per poll interval when busy.
+                if reached == nil || lastReplayCheck.map({ clock.now - $0 >= configuration.pollInterval }) ?? true {
+                    lastReplayCheck = clock.now
+                    try await replayRequested()
+                }
+                if reached == nil {
                     try await store.waitForAppends(
                         after: try await consumer.checkpoint(), timeout: configuration.pollInterval)
                 }
@@ -128,12 +136,52 @@ public final class ProjectionRunner: Sendable {
         try await consumer.parkedEvents()
     }
 
-    /// Handles every parked event again, in log order (after a fix); returns those that still fail, which
-    /// stay parked with their new error.
+    /// Handles every parked event again (or those at `positions`), in log order (after a fix); returns those that
+    /// still fail, which stay parked with their new error.
     @discardableResult
-    public func replayParked() async throws -> [ParkedEvent] {
+    public func replayParked(positions: Set<Int64>? = nil) async throws -> [ParkedEvent] {
+        try await replay(try await parked(at: positions))
+    }
+
+    /// Honours the consumer's latest ``ReplayRequest`` (made with `POST /_consumers/{name}/replay`) when no
+    /// runner has yet: replays the parked events it names, then records a ``ReplayCompletion``. Returns the
+    /// completion, or nil when no request was pending or another runner of this consumer recorded it first.
+    /// ``run()`` calls it whenever it is caught up; a program that calls ``catchUp()`` instead calls this too.
+    /// One read of a small stream when nothing is pending.
+    @discardableResult
+    public func replayRequested() async throws -> ReplayCompletion? {
+        guard let state = try await ReplayState.latest(of: name, in: store), state.completion == nil else {
+            return nil
+        }
+        let wanted = try await parked(at: state.request.positions.map(Set.init))
+        let failing = Set(try await replay(wanted).map(\.position))
+        let completion = ReplayCompletion(
+            request: state.requestEvent.version,
+            replayed: wanted.map(\.position).filter { !failing.contains($0) }, stillParked: failing.sorted())
+        do {
+            try await store.append(
+                [completion.event], to: state.requestEvent.stream, expectedVersion: .exact(state.requestEvent.version))
+        } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+            logger.info("Another runner recorded the replay request's completion first")
+            return nil
+        }
+        logger.info(
+            "Honoured a replay request",
+            metadata: ["replayed": "\(completion.replayed.count)", "still_parked": "\(failing.count)"])
+        return completion
+    }
+
+    /// The parked events, or those at `positions`.
+    private func parked(at positions: Set<Int64>?) async throws -> [ParkedEvent] {
+        let parked = try await consumer.parkedEvents()
+        guard let positions else { return parked }
+        return parked.filter { positions.contains($0.position) }
+    }
+
+    /// Handles `parked` again, in order; returns those that still fail, parked again with their new error.
+    private func replay(_ parked: [ParkedEvent]) async throws -> [ParkedEvent] {
         var failing: [ParkedEvent] = []
-        for parked in try await consumer.parkedEvents() {
+        for parked in parked {
             guard let event = try await store.readLog(after: parked.position - 1, filter: .all, limit: 1).first,
                 event.position == parked.position
             else {
