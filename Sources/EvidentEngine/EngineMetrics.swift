@@ -1,4 +1,4 @@
-public import CoreMetrics
+import CoreMetrics
 
 /// The engine's metrics, made by the factory its user passes (the server passes its Prometheus registry's;
 /// the default drops them).

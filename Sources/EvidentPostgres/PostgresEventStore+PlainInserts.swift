@@ -61,7 +61,7 @@ extension PostgresEventStore {
         /// as the store writes a batch): PostgreSQL's ceiling for batched writes.
         package func oneTransaction(streams: [String], data: String) async throws {
             let insert = "INSERT INTO \(table) (stream, data) SELECT unnest($1::text[]), $2"
-            try await client.withConnection { connection in
+            _ = try await client.withConnection { connection in
                 try await connection.query(
                     PostgresQuery(unsafeSQL: insert, binds: bindings(streams, data)), logger: logger)
             }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where a ``PostgresEventStore`` connects and how it behaves, usually read from a URL:
 ///

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Evident
-public import Hummingbird
+import Hummingbird
 
 extension Response {
     /// A JSON response with `status`.

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// A request, recorded in the log, that the runner of a catch-up consumer replay parked events: how an
 /// administrator (`POST /_consumers/{name}/replay`) asks a projection or reactor that runs in another process
