@@ -75,8 +75,6 @@ public final class APIKeys: Sendable {
         var last: Date?
         var recordedHere: Date?
         var unreadFromDay: Int?
-        /// The recording of a use under way, which a read of the last use waits for.
-        var recording: Task<Void, Never>?
     }
 
     public init(store: any EventStore) {
@@ -121,8 +119,7 @@ public final class APIKeys: Sendable {
     }
 
     /// The scope of a presented key, or nil when it is unknown, revoked, past its scheduled revocation at
-    /// `now`, or malformed. A key that is accepted has its use recorded (at most once a minute), in the
-    /// background: the request does not wait for it.
+    /// `now`, or malformed. A key that is accepted has its use recorded (at most once a minute).
     public func scope(of key: String, at now: Date = Date()) async throws -> APIKeyScope? {
         let parts = key.split(separator: "_")
         guard parts.count == 3, parts[0] == "evk" else { return nil }
@@ -134,7 +131,7 @@ public final class APIKeys: Sendable {
         guard let record, record.isActive(at: now),
             Self.constantTimeEqual(record.hash, Hashing.sha256Hex(Array(key.utf8)))
         else { return nil }
-        noteUse(of: id, at: now)
+        await noteUse(of: id, at: now)
         return record.scope
     }
 
@@ -340,20 +337,19 @@ public final class APIKeys: Sendable {
     static func day(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
 
     /// Records that key `id` was used at `now`, unless this process, or another one as the day's stream says,
-    /// recorded a use within the last minute, in a task of its own. Bookkeeping never fails a request: an append
-    /// that fails (another process recorded the same minute first, or the store refuses) is dropped.
-    private func noteUse(of id: String, at now: Date) {
-        uses.withLock { uses in
+    /// recorded a use within the last minute. Bookkeeping never fails a request: an append that fails (another
+    /// process recorded the same minute first, or the store refuses) is dropped. It runs before the request's own
+    /// work, not beside it: once a minute per key a request waits for a read and an append, and in exchange no
+    /// append of the server's own races the request's (tests and clients see the positions they expect).
+    private func noteUse(of id: String, at now: Date) async {
+        let due = uses.withLock { uses in
             if let last = uses[id]?.recordedHere, now.timeIntervalSince(last) < Self.useGranularity, last <= now {
-                return
+                return false
             }
             uses[id, default: KnownUse()].recordedHere = now
-            uses[id]?.recording = Task { await record(useOf: id, at: now) }
+            return true
         }
-    }
-
-    private func record(useOf id: String, at now: Date) async {
-        guard let stream = Self.useStream(of: id, day: Self.day(of: now)) else { return }
+        guard due, let stream = Self.useStream(of: id, day: Self.day(of: now)) else { return }
         do {
             let latest = try await store.readStream(stream, from: .max, direction: .backward, limit: 1).first
             if let latest, let at = Self.time(of: latest), now.timeIntervalSince(at) < Self.useGranularity {
@@ -385,7 +381,6 @@ public final class APIKeys: Sendable {
     /// reading back from the day of `now` to the key's creation, but no day this process has read in full.
     private func lastUse(of record: Record, at now: Date) async throws -> Date? {
         let today = Self.day(of: now)
-        await uses.withLock { $0[record.id]?.recording }?.value
         let known = uses.withLock { $0[record.id] }
         let firstDay = max(Self.day(of: record.createdAt), known?.unreadFromDay ?? .min, today - 3_660)
         var found: Date?
