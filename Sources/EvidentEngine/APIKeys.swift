@@ -121,9 +121,7 @@ public final class APIKeys: Sendable {
     /// The scope of a presented key, or nil when it is unknown, revoked, past its scheduled revocation at
     /// `now`, or malformed. A key that is accepted has its use recorded (at most once a minute).
     public func scope(of key: String, at now: Date = Date()) async throws -> APIKeyScope? {
-        let parts = key.split(separator: "_")
-        guard parts.count == 3, parts[0] == "evk" else { return nil }
-        let id = String(parts[1])
+        guard let id = Self.id(ofKey: key) else { return nil }
         // A key unknown here may have been created by another process or server: look at once (an indexed
         // read of the keys appended since), so a key is known as soon as its creation returned.
         var record = keys.current.value[id]
@@ -133,6 +131,13 @@ public final class APIKeys: Sendable {
         else { return nil }
         await noteUse(of: id, at: now)
         return record.scope
+    }
+
+    /// The id of a key as presented (`evk_<id>_<secret>`), not checked against the stored keys; nil when `key` is
+    /// not shaped as one.
+    public static func id(ofKey key: String) -> String? {
+        let parts = key.split(separator: "_")
+        return parts.count == 3 && parts[0] == "evk" ? String(parts[1]) : nil
     }
 
     /// Compares two digests in a time that depends only on their length, so the time an answer takes says

@@ -5,7 +5,7 @@ import Foundation
 /// chain was last verified and what was found.
 enum ChainVerification {
     /// The system stream of verifications, and their event type.
-    static var stream: StreamName { try! StreamName(category: "$audit", id: "verifications") }
+    static let stream = try! StreamName("$audit:verifications")
     static let eventType = "chain_verified"
 
     /// The event's data for a walk from position `from` that found `result`, run with the key `keyID` if any.

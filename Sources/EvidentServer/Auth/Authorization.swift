@@ -60,9 +60,7 @@ struct Authorization: Sendable {
 
     /// The id of the API key `request` carries (`evk_<id>_<secret>`), if any; not checked here.
     static func keyID(of request: Request) -> String? {
-        guard let key = request.headers[.authorization].flatMap(bearerToken) else { return nil }
-        let parts = key.split(separator: "_")
-        return parts.count == 3 && parts[0] == "evk" ? String(parts[1]) : nil
+        request.headers[.authorization].flatMap(bearerToken).flatMap(APIKeys.id(ofKey:))
     }
 
     /// The token of an `Authorization: Bearer <token>` header; the scheme name is case-insensitive (RFC 9110).
