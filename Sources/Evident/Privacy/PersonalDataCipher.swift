@@ -87,18 +87,19 @@ struct PersonalDataCipher: Sendable {
     }
 
     /// The value ``seal(_:context:with:)`` sealed for `context`; nil when the text was altered or moved.
-    func open(_ sealed: JSON, context: [UInt8], with key: SymmetricKey) -> JSON? {
-        guard let text = sealed.string, let combined = Data(base64Encoded: text),
+    func open(_ text: String, context: [UInt8], with key: SymmetricKey) -> JSON? {
+        guard let combined = Data(base64Encoded: text),
             let box = try? AES.GCM.SealedBox(combined: combined),
             let plain = try? AES.GCM.open(box, using: key, authenticating: context)
         else { return nil }
         return try? plain.withUnsafeBytes { try JSON(parsing: $0) }
     }
 
-    /// Where an event's personal values are kept: the event and their paths.
-    static func context(event: UUID, paths: [[String]]) -> [UInt8] {
+    /// Where an event's personal values are kept, after the event's id (see ``PersonalFields/context(event:)``):
+    /// their paths.
+    static func context(paths: [[String]]) -> [UInt8] {
         // Every count and length before what it counts, so that no two lists of paths give the same bytes.
-        var context = bytes(of: event)
+        var context: [UInt8] = []
         func append(_ length: Int) { withUnsafeBytes(of: UInt32(length).littleEndian) { context += $0 } }
         for path in paths {
             append(path.count)

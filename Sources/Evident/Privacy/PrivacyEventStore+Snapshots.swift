@@ -14,9 +14,9 @@ extension PrivacyEventStore: SnapshotStore {
     public func snapshot(of stream: StreamName) async throws -> Snapshot? {
         guard var snapshot = try await snapshots?.snapshot(of: stream) else { return nil }
         guard let keyIDs = Self.sealedKeys(snapshot) else { return snapshot }
-        guard let key = try await snapshotKey(keyIDs, stream: stream),
+        guard let key = try await snapshotKey(keyIDs, stream: stream), let sealed = snapshot.state["$sealed"]?.string,
             let state = cipher.open(
-                snapshot.state["$sealed"] ?? .null,
+                sealed,
                 context: PersonalDataCipher.context(snapshotOf: stream, version: snapshot.version), with: key)
         else { return nil }
         snapshot.state = state

@@ -47,10 +47,12 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
         var conflicts = 0
         while true {
             var keys: [String: SealingKey] = [:]
+            var described: [[PersonalField]: PersonalFields] = [:]
             var sealed = appends
             for index in sealed.indices {
                 for event in sealed[index].events.indices {
-                    sealed[index].events[event] = try await seal(sealed[index].events[event], keys: &keys)
+                    sealed[index].events[event] = try await seal(
+                        sealed[index].events[event], keys: &keys, described: &described)
                 }
             }
             do {
@@ -120,10 +122,10 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
     }
 
     /// `event` with its personal values sealed with its subject's key (`keys` remembers the keys of one append,
-    /// by subject).
-    private func seal(_ event: NewEvent, keys: inout [String: SealingKey]) async throws
-        -> NewEvent
-    {
+    /// by subject, and `described` its events' fields, worked out once).
+    private func seal(
+        _ event: NewEvent, keys: inout [String: SealingKey], described: inout [[PersonalField]: PersonalFields]
+    ) async throws -> NewEvent {
         for reserved in [PersonalMetadata.key, PersonalMetadata.forgottenKey]
         where event.metadata.extra[reserved] != nil {
             throw EventStoreError.invalidArgument(
@@ -135,22 +137,22 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
         }
         var sealed = event
         sealed.personalData = nil
-        var fields: [PersonalField] = []
+        var present: [PersonalField] = []
         var values: [JSON] = []
         for field in personal.fields {
             guard !field.path.isEmpty, let value = event.data[path: field.path] else { continue }
-            fields.append(field)
+            present.append(field)
             values.append(value)
-            sealed.data[path: field.path] = field.forgotten
         }
-        guard !fields.isEmpty else { return sealed }
+        guard !present.isEmpty else { return sealed }
+        let fields = described[present] ?? PersonalFields(present)
+        described[present] = fields
+        sealed.data.setValues(fields.forgottenValues, at: present)
         if keys[personal.subject] == nil {
             keys[personal.subject] = try await liveKey(subjectHash: PersonalDataCipher.subjectHash(personal.subject))
         }
         let key = keys[personal.subject]!
-        let box = try cipher.seal(
-            .array(values), context: PersonalDataCipher.context(event: event.id, paths: fields.map(\.path)),
-            with: key.key)
+        let box = try cipher.seal(.array(values), context: fields.context(event: event.id), with: key.key)
         sealed.metadata.extra[PersonalMetadata.key] = PersonalMetadata.json(keyID: key.idText, fields: fields, box: box)
         sealed.openedData = event.data
         return sealed
@@ -232,22 +234,21 @@ public struct PersonalDataOpener: Sendable {
 
     private func open(_ event: inout RecordedEvent, _ personal: PersonalMetadata, with key: SymmetricKey?) throws {
         event.metadata.extra[PersonalMetadata.key] = nil
+        let fields = personal.fields
         guard let key else {
-            for field in personal.fields { event.data[path: field.path] = field.forgotten }
-            event.metadata.extra[PersonalMetadata.forgottenKey] = .array(
-                personal.fields.map { .string($0.displayPath) })
+            event.data.setValues(fields.forgottenValues, at: fields.fields)
+            event.metadata.extra[PersonalMetadata.forgottenKey] = fields.displayPaths
             return
         }
-        let context = PersonalDataCipher.context(event: event.id, paths: personal.fields.map(\.path))
-        guard let values = cipher.open(.string(personal.box), context: context, with: key)?.array,
-            values.count == personal.fields.count
+        guard let values = cipher.open(personal.box, context: fields.context(event: event.id), with: key)?.array,
+            values.count == fields.fields.count
         else {
             throw EventStoreError(
                 code: .storageFailure,
                 message: "The personal values of event \(event.id) (position \(event.position)) do not decrypt: "
                     + "they were altered, or moved from another event.")
         }
-        for (field, value) in zip(personal.fields, values) { event.data[path: field.path] = value }
+        event.data.setValues(values, at: fields.fields)
     }
 }
 
@@ -261,14 +262,16 @@ struct PersonalMetadata {
     static let forgottenKey = "forgotten"
 
     var keyID: UUID
-    var fields: [PersonalField]
+    var fields: PersonalFields
     /// The base64 of the sealed JSON array of the values.
     var box: String
 
-    /// Key ids and fields already read from their text: a page of events names the same few again and again.
+    /// Key ids and fields already read from their text: a page of events names the same few again and again,
+    /// mostly one event after the other.
     struct ReadCache {
         var ids: [String: UUID] = [:]
-        var fields: [Described: [PersonalField]] = [:]
+        var fields: [Described: PersonalFields] = [:]
+        var last: (id: String, keyID: UUID, described: Described, fields: PersonalFields)?
 
         /// The fields as the metadata describes them.
         struct Described: Hashable {
@@ -285,37 +288,48 @@ struct PersonalMetadata {
 
     /// What `event`'s metadata says, its key id and fields read through `cache`.
     init?(of event: RecordedEvent, cache: inout ReadCache) throws {
-        guard let json = event.metadata.extra[Self.key] else { return nil }
-        func damaged() -> EventStoreError {
-            EventStoreError(
-                code: .storageFailure,
-                message: "The personal-data metadata of event \(event.id) (position \(event.position)) is damaged.")
+        guard case .object(let json)? = event.metadata.extra[Self.key] else {
+            guard event.metadata.extra[Self.key] == nil else { throw Self.damaged(event) }
+            return nil
         }
-        guard let text = json["key"]?.string, let pointers = json["paths"]?.array,
-            let forgotten = json["forgotten"]?.array, let box = json["box"]?.string,
+        guard case .string(let text)? = json["key"], case .array(let pointers)? = json["paths"],
+            case .array(let forgotten)? = json["forgotten"], case .string(let box)? = json["box"],
             !pointers.isEmpty, forgotten.count == pointers.count
-        else { throw damaged() }
-        if cache.ids[text] == nil { cache.ids[text] = UUID(uuidString: text) }
-        guard let id = cache.ids[text] else { throw damaged() }
-        keyID = id
+        else { throw Self.damaged(event) }
         self.box = box
         let described = ReadCache.Described(pointers: pointers, forgotten: forgotten)
+        if let last = cache.last, last.id == text, last.described == described {
+            keyID = last.keyID
+            fields = last.fields
+            return
+        }
+        if cache.ids[text] == nil { cache.ids[text] = UUID(uuidString: text) }
+        guard let id = cache.ids[text] else { throw Self.damaged(event) }
+        keyID = id
         if let fields = cache.fields[described] {
             self.fields = fields
         } else {
-            fields = try zip(pointers, forgotten).map { pointer, forgotten in
-                guard let path = pointer.string.flatMap(Self.path(pointer:)) else { throw damaged() }
-                return PersonalField(path: path, forgotten: forgotten)
-            }
+            fields = PersonalFields(
+                try zip(pointers, forgotten).map { pointer, forgotten in
+                    guard let path = pointer.string.flatMap(Self.path(pointer:)) else { throw Self.damaged(event) }
+                    return PersonalField(path: path, forgotten: forgotten)
+                })
             cache.fields[described] = fields
         }
+        cache.last = (text, keyID, described, fields)
+    }
+
+    private static func damaged(_ event: RecordedEvent) -> EventStoreError {
+        EventStoreError(
+            code: .storageFailure,
+            message: "The personal-data metadata of event \(event.id) (position \(event.position)) is damaged.")
     }
 
     /// The description of values sealed in `box` with the key whose id reads `keyID`.
-    static func json(keyID: String, fields: [PersonalField], box: String) -> JSON {
+    static func json(keyID: String, fields: PersonalFields, box: String) -> JSON {
         [
-            "key": .string(keyID), "paths": .array(fields.map { .string(pointer($0.path)) }),
-            "forgotten": .array(fields.map(\.forgotten)), "box": .string(box),
+            "key": .string(keyID), "paths": fields.pointers, "forgotten": .array(fields.forgottenValues),
+            "box": .string(box),
         ]
     }
 
@@ -336,6 +350,54 @@ struct PersonalMetadata {
             $0.utf8.contains(UInt8(ascii: "~"))
                 ? String($0).replacing("~1", with: "/").replacing("~0", with: "~") : String($0)
         }
+    }
+}
+
+/// An event's personal fields with what sealing and opening their values needs of them, worked out once for
+/// all the events that share them.
+struct PersonalFields {
+    let fields: [PersonalField]
+    /// Their paths as JSON Pointers, as the metadata lists them.
+    let pointers: JSON
+    let forgottenValues: [JSON]
+    /// Their paths as reads list them once forgotten (`["data.email"]`).
+    let displayPaths: JSON
+    /// What binds sealed values to these paths: the end of the box's authenticated context.
+    private let pathsContext: [UInt8]
+
+    init(_ fields: [PersonalField]) {
+        self.fields = fields
+        pointers = .array(fields.map { .string(PersonalMetadata.pointer($0.path)) })
+        forgottenValues = fields.map(\.forgotten)
+        displayPaths = .array(fields.map { .string($0.displayPath) })
+        pathsContext = PersonalDataCipher.context(paths: fields.map(\.path))
+    }
+
+    /// The authenticated context of the values of event `id`: the event, then the paths.
+    func context(event id: UUID) -> [UInt8] {
+        var context: [UInt8] = []
+        context.reserveCapacity(16 + pathsContext.count)
+        withUnsafeBytes(of: id.uuid) { context += $0 }
+        context += pathsContext
+        return context
+    }
+}
+
+extension JSON {
+    /// Sets `values` (in the order of `fields`) where the fields' paths lead to values, as `self[path:]` does
+    /// for each; the object is taken apart once for them all, so that it is changed in place.
+    mutating func setValues(_ values: [JSON], at fields: [PersonalField]) {
+        guard case .object(var object) = self else { return }
+        self = .null
+        for (field, value) in zip(fields, values) {
+            guard let key = field.path.first, let index = object.index(forKey: key) else { continue }
+            if field.path.count == 1 {
+                object.values[index] = value
+            } else {
+                object.values[index][path: Array(field.path.dropFirst())] = value
+            }
+        }
+        self = .object(object)
     }
 }
 
