@@ -145,8 +145,13 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
             values.append(value)
         }
         guard !present.isEmpty else { return sealed }
-        let fields = described[present] ?? PersonalFields(present)
-        described[present] = fields
+        let fields: PersonalFields
+        if let known = described[present] {
+            fields = known
+        } else {
+            fields = PersonalFields(present)
+            described[present] = fields
+        }
         sealed.data.setValues(fields.forgottenValues, at: present)
         if keys[personal.subject] == nil {
             keys[personal.subject] = try await liveKey(subjectHash: PersonalDataCipher.subjectHash(personal.subject))
