@@ -83,10 +83,21 @@ struct AppendSQL {
             }
             return .replay(stored.results)
         }
-        for key in request.subjectKeys
+        for key in request.newSubjectKeys
         where try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM evident_subject_keys WHERE subject_hash = ?)",
             arguments: [key.subjectHash]) == true
+        {
+            throw SubjectKeyConflict()
+        }
+        for key in request.liveSubjectKeys
+        where try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM evident_subject_keys
+                WHERE subject_hash = ? AND key_id = ? AND material IS NOT NULL)
+                """,
+            arguments: [key.subjectHash, key.id.uuidString.lowercased()]) != true
         {
             throw SubjectKeyConflict()
         }
@@ -99,7 +110,7 @@ struct AppendSQL {
     }
 
     private mutating func write(_ request: AppendRequest, lengths: [Int]) throws -> [AppendResult] {
-        for key in request.subjectKeys { try SQLiteEventStore.insertSubjectKey(key, in: db) }
+        for key in request.newSubjectKeys { try SQLiteEventStore.insertSubjectKey(key, in: db) }
         var results: [AppendResult] = []
         for (append, length) in zip(request.appends, lengths) {
             let firstPosition = append.events.isEmpty ? 0 : head + 1

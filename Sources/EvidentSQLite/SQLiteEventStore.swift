@@ -82,16 +82,18 @@ public final class SQLiteEventStore: EventStore, StreamListing {
     }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-        try await append(appends, idempotency: idempotency, keeping: [])
+        try await append(appends, idempotency: idempotency, keeping: [], checking: [])
     }
 
-    /// Keeps the new subject keys in the append's own transaction.
-    public func append(_ appends: [StreamAppend], idempotency: Idempotency?, keeping keys: [SubjectKey])
-        async throws -> [AppendResult]
-    {
+    /// Keeps the new subject keys and checks the live ones in the append's own transaction.
+    public func append(
+        _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
+        checking liveKeys: [SubjectKey]
+    ) async throws -> [AppendResult] {
         try checkWritable()
         try AppendValidation.checkShape(appends)
-        let request = AppendRequest(appends: appends, idempotency: idempotency, subjectKeys: keys)
+        let request = AppendRequest(
+            appends: appends, idempotency: idempotency, newSubjectKeys: newKeys, liveSubjectKeys: liveKeys)
         let committed = try await writer.submit(request)
         watch.advance(to: committed.head)
         return committed.results

@@ -28,6 +28,7 @@ public enum PrivacyContract {
         Case(name: "snapshots are sealed and stop opening once a subject is forgotten", body: snapshots),
         Case(name: "the master key wraps subject keys", body: masterKey),
         Case(name: "concurrent first writes of one subject share one key", body: concurrentFirstKey),
+        Case(name: "an append sealed with a key destroyed since is refused", body: destroyedKey),
         Case(name: "projections and reactors see values in clear and hear of forgettings", body: consumers),
     ]
 
@@ -221,6 +222,30 @@ public enum PrivacyContract {
         let events = try await PrivacyEventStore(base).readLog(after: 0, filter: .all, limit: 100)
         #expect(Set(events.compactMap { $0.data["email"]?.string }).count == 8)
         #expect(events.count == 40 && events.allSatisfy { $0.metadata.extra["forgotten"] == nil })
+    }
+
+    static func destroyedKey(_ factory: Factory) async throws {
+        let base = try await factory()
+        let store = PrivacyEventStore(base)
+        let stream = try StreamName("customer:42")
+        try await store.append([registered(subject, email: "ada@example.com")], to: stream)
+        // What a writer that read the subject's key just before the forgetting appends just after it.
+        let key = try #require(try await base.subjectKey(subjectHash: PrivacyEventStore.subjectHash(subject)))
+        let receipt = try #require(try await store.forget(subject: subject))
+        #expect(receipt.events == 1)
+        let head = try await base.headPosition()
+        await #expect(throws: SubjectKeyConflict.self) {
+            try await base.append(
+                [StreamAppend(stream: stream, events: [NewEvent(type: "was_renamed", data: ["name": "sealed"])])],
+                idempotency: nil, keeping: [], checking: [key])
+        }
+        #expect(try await base.headPosition() == head, "a refused append must write nothing")
+        try await store.append([registered(other, email: "bob@example.com")], to: try StreamName("customer:7"))
+        let live = try #require(try await base.subjectKey(subjectHash: PrivacyEventStore.subjectHash(other)))
+        try await base.append(
+            [StreamAppend(stream: stream, events: [NewEvent(type: "was_noted")])], idempotency: nil, keeping: [],
+            checking: [live])
+        #expect(try await base.headPosition() == head + 2)
     }
 
     static func consumers(_ factory: Factory) async throws {

@@ -105,12 +105,14 @@ extension PrivacyEventStore {
         guard let key = try await base.subjectKey(subjectHash: subjectHash), key.receiptPosition == nil else {
             return nil
         }
-        let held = try await base.eventsEncrypted(withKey: key.id)
         let forgottenAt = key.forgottenAt ?? clock().truncatedToMilliseconds
         // Also after an interrupted forgetting, which destroyed the key but may not have erased every copy.
         let destroyed = try await base.destroySubjectKey(subjectHash: subjectHash, at: forgottenAt)
         // Two forgettings at once: one destroys the key, the other finds nothing left to do.
         if key.material != nil && !destroyed { return nil }
+        // Counted once the key is destroyed: an append that read it before then is refused from now on (in its
+        // own transaction on SQLite; just before it on other stores, which leaves a moment for one to slip by).
+        let held = try await base.eventsEncrypted(withKey: key.id)
         for stream in held.streams { try await deleteSnapshot(of: stream) }
         let receipt = ForgettingReceipt(
             subjectHash: subjectHash, forgottenAt: forgottenAt, reason: reason, events: held.count,

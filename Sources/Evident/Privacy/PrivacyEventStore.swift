@@ -42,8 +42,9 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
     public var description: String { "\(base)" }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-        // A subject's first key is kept with the events it seals; when another writer kept one for the same
-        // subject meanwhile, seal again with theirs.
+        // A subject's first key is kept with the events it seals, and a stored key is checked to be live in the
+        // append's transaction where the store can: when another writer kept a first key for the same subject
+        // meanwhile, seal again with theirs; when the subject was forgotten meanwhile, fail.
         var conflicts = 0
         while true {
             var keys: [String: SealingKey] = [:]
@@ -57,7 +58,8 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
             }
             do {
                 return try await base.append(
-                    sealed, idempotency: idempotency, keeping: keys.values.compactMap(\.new))
+                    sealed, idempotency: idempotency, keeping: keys.values.filter(\.isNew).map(\.stored),
+                    checking: keys.values.filter { !$0.isNew }.map(\.stored))
             } catch is SubjectKeyConflict {
                 conflicts += 1
                 guard conflicts < 3 else {
@@ -105,19 +107,21 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
 
     // MARK: Sealing and opening
 
-    /// A subject's key as one append seals with it: `new` when this append makes it.
+    /// A subject's key as one append seals with it.
     private struct SealingKey {
-        var id: UUID
+        /// The key as the store keeps it.
+        var stored: SubjectKey
+        /// Whether this append makes it.
+        var isNew: Bool
         var key: SymmetricKey
-        var new: SubjectKey?
         /// The id as stored events name it.
         var idText: String
 
-        init(id: UUID, key: SymmetricKey, new: SubjectKey? = nil) {
-            self.id = id
+        init(_ stored: SubjectKey, isNew: Bool, key: SymmetricKey) {
+            self.stored = stored
+            self.isNew = isNew
             self.key = key
-            self.new = new
-            idText = id.uuidString.lowercased()
+            idText = stored.id.uuidString.lowercased()
         }
     }
 
@@ -167,14 +171,14 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
     private func liveKey(subjectHash: String) async throws -> SealingKey {
         guard let stored = try await base.subjectKey(subjectHash: subjectHash) else {
             let new = try cipher.newKey(subjectHash: subjectHash, at: clock())
-            return SealingKey(id: new.id, key: try cipher.dataKey(new)!, new: new)
+            return SealingKey(new, isNew: true, key: try cipher.dataKey(new)!)
         }
         guard let key = try cipher.dataKey(stored) else {
             throw EventStoreError.invalidArgument(
                 "This data subject was forgotten; Evident keeps no new personal data for it (give the person a new id "
                     + "if they come back).")
         }
-        return SealingKey(id: stored.id, key: key)
+        return SealingKey(stored, isNew: false, key: key)
     }
 
     /// `events` with their personal values opened, or replaced by their forgotten values.

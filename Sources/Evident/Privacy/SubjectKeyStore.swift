@@ -34,18 +34,25 @@ extension SubjectKey {
     }
 }
 
-/// A subject that an append brought a new key for has a key already: the append wrote nothing.
+/// A subject's key changed since an append read it: a subject it brought a new key for has a key already, or a
+/// key it sealed with was destroyed. The append wrote nothing.
 public struct SubjectKeyConflict: Error {
     public init() {}
 }
 
 extension SubjectKeyStore where Self: EventStore {
-    /// Keeps the keys first, each in a transaction of its own, then appends: for stores whose appends cannot
-    /// take the keys along. A key kept for an append that then fails is never used.
-    public func append(_ appends: [StreamAppend], idempotency: Idempotency?, keeping keys: [SubjectKey])
-        async throws -> [AppendResult]
-    {
-        for key in keys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
+    /// Keeps the new keys first, each in a transaction of its own, checks the live ones, then appends: for
+    /// stores whose appends cannot take the keys along. A key kept for an append that then fails is never used;
+    /// a key destroyed between the check and the append goes unnoticed.
+    public func append(
+        _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
+        checking liveKeys: [SubjectKey]
+    ) async throws -> [AppendResult] {
+        for key in newKeys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
+        if !liveKeys.isEmpty {
+            let stored = try await subjectKeys(ids: Set(liveKeys.map(\.id)))
+            guard liveKeys.allSatisfy({ stored[$0.id]?.material != nil }) else { throw SubjectKeyConflict() }
+        }
         return try await append(appends, idempotency: idempotency)
     }
 }
@@ -61,12 +68,15 @@ public protocol SubjectKeyStore: Sendable {
     /// two writers creating a subject's first key at once end up with the same one).
     func insertSubjectKey(_ key: SubjectKey) async throws -> SubjectKey
 
-    /// Appends as ``EventStore/append(_:idempotency:)`` does and keeps `keys`, the new subject keys the events'
-    /// personal values are sealed with, with the events: in the same transaction where the store can. Fails
-    /// with ``SubjectKeyConflict``, having written nothing, when one of the subjects has a key already (another
-    /// writer made it first); the caller seals again with that key.
-    func append(_ appends: [StreamAppend], idempotency: Idempotency?, keeping keys: [SubjectKey]) async throws
-        -> [AppendResult]
+    /// Appends as ``EventStore/append(_:idempotency:)`` does, keeps `newKeys` and checks `liveKeys`: the subject
+    /// keys the events' personal values are sealed with, new and stored. Where the store can, it does both in
+    /// the append's own transaction. Fails with ``SubjectKeyConflict``, having written nothing, when a subject of
+    /// `newKeys` has a key already (another writer made it first) or a key of `liveKeys` was destroyed (the
+    /// subject was forgotten); the caller reads the keys again.
+    func append(
+        _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
+        checking liveKeys: [SubjectKey]
+    ) async throws -> [AppendResult]
 
     /// The keys with these ids, live or forgotten.
     func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey]

@@ -94,12 +94,18 @@ package struct AppendRequest: Sendable {
     package var appends: [StreamAppend]
     package var idempotency: Idempotency?
     /// New data subjects' keys that the events are sealed with, kept with them.
-    package var subjectKeys: [SubjectKey]
+    package var newSubjectKeys: [SubjectKey]
+    /// Stored keys that the events are sealed with, which must still be live.
+    package var liveSubjectKeys: [SubjectKey]
 
-    package init(appends: [StreamAppend], idempotency: Idempotency?, subjectKeys: [SubjectKey] = []) {
+    package init(
+        appends: [StreamAppend], idempotency: Idempotency?, newSubjectKeys: [SubjectKey] = [],
+        liveSubjectKeys: [SubjectKey] = []
+    ) {
         self.appends = appends
         self.idempotency = idempotency
-        self.subjectKeys = subjectKeys
+        self.newSubjectKeys = newSubjectKeys
+        self.liveSubjectKeys = liveSubjectKeys
     }
 }
 
