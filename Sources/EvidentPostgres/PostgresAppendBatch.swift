@@ -154,13 +154,19 @@ private struct AppendBatchCall {
     private var eventTypes: [String] = []
     private var eventData: [String] = []
     private var eventMetadata: [String] = []
+    private var subjectKeyRequests: [Int] = []
+    private var subjectKeyIds: [UUID] = []
 
     init(_ requests: [AppendRequest]) {
         self.requests = requests
         // Slots are 1-based, as SQL arrays; a key slot of 0 is no key.
         var streamSlots: [String: Int] = [:]
         var keySlots: [String: Int] = [:]
-        for request in requests {
+        for (index, request) in requests.enumerated() {
+            for key in request.liveSubjectKeys {
+                subjectKeyRequests.append(index + 1)
+                subjectKeyIds.append(key.id)
+            }
             if let idempotency = request.idempotency {
                 requestKeySlots.append(Self.slot(of: idempotency.key, in: &keySlots, names: &keyNames))
                 requestFingerprints.append(idempotency.fingerprint)
@@ -205,7 +211,7 @@ private struct AppendBatchCall {
     }
 
     func query(schema: PostgresSchema, maximumStreamLength: Int?, channel: String) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 17)
+        var binds = PostgresBindings(capacity: 19)
         binds.append(streamNames)
         binds.append(streamCategories)
         binds.append(keyNames)
@@ -223,11 +229,14 @@ private struct AppendBatchCall {
         binds.append(maximumStreamLength)
         binds.append(Date().unixMilliseconds)
         binds.append(channel)
+        binds.append(subjectKeyRequests)
+        binds.append(subjectKeyIds)
         return PostgresQuery(
             unsafeSQL: schema.qualify(
                 """
                 SELECT outcomes, details, lengths, replays, head_position, head_recorded_at
-                FROM {s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                FROM {s}.append_batch(
+                    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
                 """
             ), binds: binds)
     }
@@ -274,6 +283,8 @@ private struct AppendBatchCall {
             return IdempotentAppend(fingerprint: "", results: stored).results
         case 2:
             throw EventStoreError.idempotencyKeyConflict(request.idempotency?.key ?? "")
+        case 4:
+            throw SubjectKeyConflict()
         default:
             let index = Int(detail)
             if request.appends.indices.contains(index) {

@@ -138,12 +138,29 @@ public final class PostgresEventStore: EventStore, StreamListing {
     public var isReplica: Bool { replica.withLock { $0 } }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
+        try await append(appends, idempotency: idempotency, checking: [])
+    }
+
+    /// Keeps the new subject keys just before the append, each in a statement of its own, and checks the live ones
+    /// in the append's own statement (`append_batch`).
+    public func append(
+        _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
+        checking liveKeys: [SubjectKey]
+    ) async throws -> [AppendResult] {
+        try await keepSubjectKeys(newKeys)
+        return try await append(appends, idempotency: idempotency, checking: liveKeys)
+    }
+
+    private func append(_ appends: [StreamAppend], idempotency: Idempotency?, checking liveKeys: [SubjectKey])
+        async throws -> [AppendResult]
+    {
         guard !isReplica else {
             throw EventStoreError.invalidArgument(
                 "The store \(configuration) reads a replica, which takes no writes; append to the primary.")
         }
         try AppendValidation.checkShape(appends)
-        let committed = try await writer.submit(AppendRequest(appends: appends, idempotency: idempotency))
+        let committed = try await writer.submit(
+            AppendRequest(appends: appends, idempotency: idempotency, liveSubjectKeys: liveKeys))
         watch.advance(to: committed.head)
         return committed.results
     }

@@ -57,20 +57,32 @@ extension PostgresSchema {
     /// The arrays describe the batch: its streams (with their categories) and keys once each, then per append (request), per stream
     /// append, and per event, in order. An expectation is a length, or -1 for any, -2 for no stream, -3 for a
     /// stream that exists. The answer has, per request, an outcome (0 written, 1 replayed, 2 key used by another
-    /// append, 3 refused) with a detail (written: its first position; refused: the index of the stream append
-    /// that failed, within the request) and the stored results of a replay; per stream append, the stream's
-    /// length before it; and the head and the time the written events are recorded at.
+    /// append, 3 refused, 4 sealed with a destroyed subject key) with a detail (written: its first position;
+    /// refused: the index of the stream append that failed, within the request) and the stored results of a
+    /// replay; per stream append, the stream's length before it; and the head and the time the written events
+    /// are recorded at.
     static let appendBatchFunction = appendBatch(
-        lengthCheck: "current_length + append_event_counts[i] > maximum_length")
+        lengthCheck: "current_length + append_event_counts[i] > maximum_length", checksSubjectKeys: false)
+
+    /// System streams are not held to the length limit.
+    private static let lengthCheckSparingSystemStreams =
+        "(current_length + append_event_counts[i] > maximum_length "
+        + "AND left(stream_categories[append_stream_slots[i]], 1) <> '$')"
 
     /// ``appendBatchFunction`` as migration v6 replaces it: system streams are not held to the length limit.
     static let appendBatchSparingSystemStreams =
-        appendBatch(
-            lengthCheck: "(current_length + append_event_counts[i] > maximum_length "
-                + "AND left(stream_categories[append_stream_slots[i]], 1) <> '$')"
-        ).replacing("CREATE FUNCTION", with: "CREATE OR REPLACE FUNCTION")
+        appendBatch(lengthCheck: lengthCheckSparingSystemStreams, checksSubjectKeys: false)
+        .replacing("CREATE FUNCTION", with: "CREATE OR REPLACE FUNCTION")
 
-    private static func appendBatch(lengthCheck: String) -> String {
+    /// ``appendBatchSparingSystemStreams`` with two arguments more, as migration v9 adds it: the stored subject keys
+    /// the appends' events are sealed with (`subject_key_ids`) and the requests that seal with them
+    /// (`subject_key_requests`). It locks the keys that are live until the commit, so that a forgetting waits for
+    /// the batch, and refuses each request that seals with a destroyed key. The function without them stays, for
+    /// nodes of the version before until they are upgraded.
+    static let appendBatchCheckingSubjectKeys = appendBatch(
+        lengthCheck: lengthCheckSparingSystemStreams, checksSubjectKeys: true)
+
+    private static func appendBatch(lengthCheck: String, checksSubjectKeys: Bool) -> String {
         """
         CREATE FUNCTION {s}.append_batch(
             stream_names text[],
@@ -89,7 +101,7 @@ extension PostgresSchema {
             event_metadata text[],
             maximum_length bigint, -- NULL: no limit (a comparison with NULL is never true)
             now_ms bigint,
-            channel text,
+            channel text,\(checksSubjectKeys ? "\n    subject_key_requests bigint[],\n    subject_key_ids uuid[]," : "")
             OUT outcomes smallint[],
             OUT details bigint[],
             OUT lengths bigint[],
@@ -120,7 +132,7 @@ extension PostgresSchema {
             refused integer;
             written boolean := false;
             event_hashes bytea[];
-            append_index bigint;
+            append_index bigint;\(checksSubjectKeys ? "\n    forgotten_requests bigint[] := '{}';" : "")
         BEGIN
             outcomes := array_fill(0::smallint, ARRAY[requests]);
             details := array_fill(0::bigint, ARRAY[requests]);
@@ -138,7 +150,7 @@ extension PostgresSchema {
                     INTO key_fingerprints, key_results
                     FROM unnest(key_names) WITH ORDINALITY AS u(name, n)
                     LEFT JOIN {s}.idempotency_keys k ON k.key = u.name;
-            END IF;
+            END IF;\(checksSubjectKeys ? checkSubjectKeys : "")
             FOR r IN 1 .. requests LOOP
                 last_append := next_append + request_append_counts[r] - 1;
                 FOR i IN next_append .. last_append LOOP
@@ -153,7 +165,7 @@ extension PostgresSchema {
                         replays[r] := key_results[key_slot];
                     ELSE
                         outcomes[r] := 2;
-                    END IF;
+                    END IF;\(checksSubjectKeys ? "\n        ELSIF r = ANY(forgotten_requests) THEN\n            outcomes[r] := 4;" : "")
                 ELSE
                     refused := NULL;
                     FOR i IN next_append .. last_append LOOP
@@ -234,4 +246,18 @@ extension PostgresSchema {
         $$;
         """
     }
+
+    /// What ``appendBatchCheckingSubjectKeys`` adds before deciding the requests: the live keys locked, and the
+    /// requests that seal with a destroyed one.
+    private static let checkSubjectKeys = """
+
+                IF cardinality(subject_key_ids) > 0 THEN
+                    PERFORM 1 FROM {s}.subject_keys WHERE key_id = ANY(subject_key_ids) AND material IS NOT NULL
+                        FOR SHARE;
+                    SELECT coalesce(array_agg(k.request), '{}') INTO forgotten_requests
+                        FROM unnest(subject_key_requests, subject_key_ids) AS k(request, id)
+                        WHERE NOT EXISTS (
+                            SELECT 1 FROM {s}.subject_keys s WHERE s.key_id = k.id AND s.material IS NOT NULL);
+                END IF;
+        """
 }

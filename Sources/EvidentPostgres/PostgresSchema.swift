@@ -131,6 +131,9 @@ struct PostgresSchema: Sendable {
                     last_seen_at bigint NOT NULL
                 );
                 """),
+        Migration(
+            identifier: "v9: append_batch checks the subject keys an append seals with",
+            sql: appendBatchCheckingSubjectKeys),
     ]
 
     /// The schema's name, checked to be a plain identifier (see ``PostgresStoreConfiguration/isIdentifier(_:)``).

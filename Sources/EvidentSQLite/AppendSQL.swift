@@ -93,11 +93,8 @@ struct AppendSQL {
         for key in request.liveSubjectKeys
         where try Bool.fetchOne(
             db,
-            sql: """
-                SELECT EXISTS (SELECT 1 FROM evident_subject_keys
-                WHERE subject_hash = ? AND key_id = ? AND material IS NOT NULL)
-                """,
-            arguments: [key.subjectHash, key.id.uuidString.lowercased()]) != true
+            sql: "SELECT EXISTS (SELECT 1 FROM evident_subject_keys WHERE key_id = ? AND material IS NOT NULL)",
+            arguments: [key.id.uuidString.lowercased()]) != true
         {
             throw SubjectKeyConflict()
         }

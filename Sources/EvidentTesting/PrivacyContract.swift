@@ -29,6 +29,7 @@ public enum PrivacyContract {
         Case(name: "the master key wraps subject keys", body: masterKey),
         Case(name: "concurrent first writes of one subject share one key", body: concurrentFirstKey),
         Case(name: "an append sealed with a key destroyed since is refused", body: destroyedKey),
+        Case(name: "a forgetting amid writers counts every event it made unreadable", body: racingForgetting),
         Case(name: "projections and reactors see values in clear and hear of forgettings", body: consumers),
     ]
 
@@ -246,6 +247,52 @@ public enum PrivacyContract {
             [StreamAppend(stream: stream, events: [NewEvent(type: "was_noted")])], idempotency: nil, keeping: [],
             checking: [live])
         #expect(try await base.headPosition() == head + 2)
+    }
+
+    static func racingForgetting(_ factory: Factory) async throws {
+        let base = try await factory()
+        let store = PrivacyEventStore(base)
+        try await store.append([registered(subject, email: "ada@example.com")], to: try StreamName("customer:42"))
+        // Writers append the subject's values until the forgetting refuses them; it starts once they have
+        // appended some. Whatever comes between, the receipt must count every event that holds their values.
+        let (appends, appended) = AsyncStream.makeStream(of: Void.self)
+        let receipt = try await withThrowingTaskGroup(of: ForgettingReceipt?.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    let stream = try StreamName("customer:w\(writer)")
+                    for _ in 0..<1_000 {
+                        do {
+                            try await store.append([registered(subject, email: "w\(writer)@example.com")], to: stream)
+                        } catch let error as EventStoreError where error.code == .invalidArgument {
+                            return nil
+                        }
+                        appended.yield()
+                        // The in-memory store never suspends: let the forgetting run.
+                        await Task.yield()
+                    }
+                    Issue.record("writer \(writer) was never refused")
+                    return nil
+                }
+            }
+            group.addTask {
+                var count = 0
+                for await _ in appends {
+                    count += 1
+                    if count == 8 { break }
+                }
+                return try await store.forget(subject: subject)
+            }
+            var receipt: ForgettingReceipt?
+            for try await result in group where result != nil { receipt = result }
+            return receipt
+        }
+        appended.finish()
+        let written = try await store.readLog(after: 0, filter: .all, limit: 10_000).filter {
+            $0.stream.category == "customer"
+        }
+        #expect(written.count > 8)
+        #expect(written.allSatisfy { $0.metadata.extra["forgotten"] != nil })
+        #expect(receipt?.events == written.count)
     }
 
     static func consumers(_ factory: Factory) async throws {

@@ -14,6 +14,27 @@ extension InMemoryEventStore: SubjectKeyStore {
         }
     }
 
+    /// Keeps the new keys and checks the live ones while it holds the key table, so that no forgetting comes
+    /// between the check and the append.
+    public func append(
+        _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
+        checking liveKeys: [SubjectKey]
+    ) async throws -> [AppendResult] {
+        try AppendValidation.checkShape(appends)
+        let results = try subjectKeys.withLock { keys in
+            guard newKeys.allSatisfy({ keys[$0.subjectHash] == nil }),
+                liveKeys.allSatisfy({ keys[$0.subjectHash]?.id == $0.id && keys[$0.subjectHash]?.material != nil })
+            else { throw SubjectKeyConflict() }
+            let results = try commit(appends, idempotency: idempotency)
+            if !results.allSatisfy(\.isReplay) {
+                for key in newKeys { keys[key.subjectHash] = key }
+            }
+            return results
+        }
+        advanceWatch()
+        return results
+    }
+
     public func subjectKeys(ids: Set<UUID>) async throws -> [UUID: SubjectKey] {
         subjectKeys.withLock { keys in
             Dictionary(uniqueKeysWithValues: keys.values.filter { ids.contains($0.id) }.map { ($0.id, $0) })

@@ -110,8 +110,8 @@ extension PrivacyEventStore {
         let destroyed = try await base.destroySubjectKey(subjectHash: subjectHash, at: forgottenAt)
         // Two forgettings at once: one destroys the key, the other finds nothing left to do.
         if key.material != nil && !destroyed { return nil }
-        // Counted once the key is destroyed: an append that read it before then is refused from now on (in its
-        // own transaction on SQLite; just before it on other stores, which leaves a moment for one to slip by).
+        // Counted once the key is destroyed: from then on, an append that read the key before is refused in its
+        // own transaction, so the count is final.
         let held = try await base.eventsEncrypted(withKey: key.id)
         for stream in held.streams { try await deleteSnapshot(of: stream) }
         let receipt = ForgettingReceipt(

@@ -42,9 +42,9 @@ public struct PrivacyEventStore: EventStore, StreamListing, CustomStringConverti
     public var description: String { "\(base)" }
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
-        // A subject's first key is kept with the events it seals, and a stored key is checked to be live in the
-        // append's transaction where the store can: when another writer kept a first key for the same subject
-        // meanwhile, seal again with theirs; when the subject was forgotten meanwhile, fail.
+        // A subject's first key is kept with the events it seals, and a stored key is checked to be live, in the
+        // append's transaction: when another writer kept a first key for the same subject meanwhile, seal again
+        // with theirs; when the subject was forgotten meanwhile, fail.
         var conflicts = 0
         while true {
             var keys: [String: SealingKey] = [:]

@@ -48,12 +48,18 @@ extension SubjectKeyStore where Self: EventStore {
         _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
         checking liveKeys: [SubjectKey]
     ) async throws -> [AppendResult] {
-        for key in newKeys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
+        try await keepSubjectKeys(newKeys)
         if !liveKeys.isEmpty {
             let stored = try await subjectKeys(ids: Set(liveKeys.map(\.id)))
             guard liveKeys.allSatisfy({ stored[$0.id]?.material != nil }) else { throw SubjectKeyConflict() }
         }
         return try await append(appends, idempotency: idempotency)
+    }
+
+    /// Keeps `newKeys`, each in a transaction of its own; fails with ``SubjectKeyConflict`` when a subject has a
+    /// key already.
+    public func keepSubjectKeys(_ newKeys: [SubjectKey]) async throws {
+        for key in newKeys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
     }
 }
 

@@ -32,7 +32,19 @@ public final class InMemoryEventStore: EventStore, StreamListing {
 
     public func append(_ appends: [StreamAppend], idempotency: Idempotency?) async throws -> [AppendResult] {
         try AppendValidation.checkShape(appends)
-        let results = try state.withLock { state throws(EventStoreError) -> [AppendResult] in
+        let results = try commit(appends, idempotency: idempotency)
+        advanceWatch()
+        return results
+    }
+
+    /// Wakes the readers waiting for appends up to the log's end.
+    func advanceWatch() {
+        watch.advance(to: Int64(state.withLock { $0.log.count }))
+    }
+
+    /// Writes `appends` (checked for shape) under the state's lock.
+    func commit(_ appends: [StreamAppend], idempotency: Idempotency?) throws(EventStoreError) -> [AppendResult] {
+        try state.withLock { state throws(EventStoreError) -> [AppendResult] in
             if let idempotency, let earlier = state.idempotentAppends[idempotency.key] {
                 guard earlier.fingerprint == idempotency.fingerprint else {
                     throw .idempotencyKeyConflict(idempotency.key)
@@ -72,8 +84,6 @@ public final class InMemoryEventStore: EventStore, StreamListing {
             }
             return results
         }
-        watch.advance(to: Int64(state.withLock { $0.log.count }))
-        return results
     }
 
     public func readStream(_ stream: StreamName, from version: Int, direction: ReadDirection, limit: Int)
