@@ -147,7 +147,7 @@ public final class PostgresEventStore: EventStore, StreamListing {
         _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
         checking liveKeys: [SubjectKey]
     ) async throws -> [AppendResult] {
-        try await keepSubjectKeys(newKeys)
+        for key in newKeys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
         return try await append(appends, idempotency: idempotency, checking: liveKeys)
     }
 

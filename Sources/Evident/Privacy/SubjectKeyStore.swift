@@ -40,32 +40,9 @@ public struct SubjectKeyConflict: Error {
     public init() {}
 }
 
-extension SubjectKeyStore where Self: EventStore {
-    /// Keeps the new keys first, each in a transaction of its own, checks the live ones, then appends: for
-    /// stores whose appends cannot take the keys along. A key kept for an append that then fails is never used;
-    /// a key destroyed between the check and the append goes unnoticed.
-    public func append(
-        _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
-        checking liveKeys: [SubjectKey]
-    ) async throws -> [AppendResult] {
-        try await keepSubjectKeys(newKeys)
-        if !liveKeys.isEmpty {
-            let stored = try await subjectKeys(ids: Set(liveKeys.map(\.id)))
-            guard liveKeys.allSatisfy({ stored[$0.id]?.material != nil }) else { throw SubjectKeyConflict() }
-        }
-        return try await append(appends, idempotency: idempotency)
-    }
-
-    /// Keeps `newKeys`, each in a transaction of its own; fails with ``SubjectKeyConflict`` when a subject has a
-    /// key already.
-    public func keepSubjectKeys(_ newKeys: [SubjectKey]) async throws {
-        for key in newKeys where try await insertSubjectKey(key).id != key.id { throw SubjectKeyConflict() }
-    }
-}
-
 /// Where a store keeps its data subjects' keys: a table of their own, in the same database as the events, so
 /// that destroying a key makes the subject's personal values unreadable everywhere the store is read. Every
-/// store implements it and passes `SubjectKeyContract`.
+/// store implements it and passes `PrivacyContract`.
 public protocol SubjectKeyStore: Sendable {
     /// The key of the subject whose id hashes to `subjectHash`, live or forgotten; nil when there is none.
     func subjectKey(subjectHash: String) async throws -> SubjectKey?
@@ -75,10 +52,11 @@ public protocol SubjectKeyStore: Sendable {
     func insertSubjectKey(_ key: SubjectKey) async throws -> SubjectKey
 
     /// Appends as ``EventStore/append(_:idempotency:)`` does, keeps `newKeys` and checks `liveKeys`: the subject
-    /// keys the events' personal values are sealed with, new and stored. Where the store can, it does both in
-    /// the append's own transaction. Fails with ``SubjectKeyConflict``, having written nothing, when a subject of
-    /// `newKeys` has a key already (another writer made it first) or a key of `liveKeys` was destroyed (the
-    /// subject was forgotten); the caller reads the keys again.
+    /// keys the events' personal values are sealed with, new and stored. It checks `liveKeys` in the append's own
+    /// transaction, so that no forgetting comes between, and keeps `newKeys` there too where it can. Fails with
+    /// ``SubjectKeyConflict``, having written nothing, when a subject of `newKeys` has a key already (another
+    /// writer made it first) or a key of `liveKeys` was destroyed (the subject was forgotten); the caller reads
+    /// the keys again.
     func append(
         _ appends: [StreamAppend], idempotency: Idempotency?, keeping newKeys: [SubjectKey],
         checking liveKeys: [SubjectKey]
